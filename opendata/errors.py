@@ -1,0 +1,84 @@
+"""Error responses in the format the client negotiated.
+
+Browsers get an HTML page in the site's layout, RDF clients a ``hydra:Error``
+resource in the RDF format they asked for (so their parser does not choke), JSON
+clients ``application/problem+json`` (RFC 9457), everyone else plain text.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, current_app, render_template, request
+from rdflib import BNode, Graph, Literal
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .formats import DOCUMENT_FORMATS, HTML, JSONLD, Format, NotAcceptable, negotiate
+from .graph import new_graph
+from .i18n import MESSAGES, gettext
+from .vocabulary import HYDRA, RDF, XSD
+
+PLAIN = Format("txt", "text/plain", None, "Text")
+PROBLEM_JSON = Format("json", "application/problem+json", None, "JSON")
+ERROR_FORMATS = (PLAIN, HTML, PROBLEM_JSON, *(f for f in DOCUMENT_FORMATS if f.is_rdf))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+
+
+def error_format() -> Format:
+    try:
+        chosen = negotiate(request.headers.get("Accept"), ERROR_FORMATS)
+    except NotAcceptable:
+        return PLAIN
+    # application/json asked plainly gets problem+json rather than JSON-LD.
+    if chosen is JSONLD and "ld+json" not in request.headers.get("Accept", ""):
+        return PROBLEM_JSON
+    return chosen
+
+
+def error_response(status: int, title: str, detail: str) -> Response:
+    fmt = error_format()
+    if fmt is HTML:
+        body = render_template("error.html", status=status, title=title, detail=detail)
+    elif fmt is PROBLEM_JSON:
+        body = json.dumps({"status": status, "title": title, "detail": detail}, ensure_ascii=False)
+    elif fmt.is_rdf:
+        body = _error_graph(status, title, detail).serialize(format=fmt.rdflib_name)
+    else:
+        body = f"{status} {title}\n\n{detail}\n"
+    response = Response(body, status=status, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    key = f"error.{status}"
+    title = gettext(key) if key in MESSAGES else error.name
+    response = error_response(status, title, error.description or error.name)
+    # Keep what the exception says about retrying and allowed methods.
+    for header, value in error.get_headers():
+        if header in ("Allow", "Retry-After"):
+            response.headers[header] = value
+    return response
+
+
+def unexpected_error(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    # Logged with the traceback; the client learns nothing about the internals.
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return http_error(InternalServerError())
+
+
+def _error_graph(status: int, title: str, detail: str) -> Graph:
+    graph = new_graph()
+    node = BNode()
+    graph.add((node, RDF.type, HYDRA.Error))
+    graph.add((node, HYDRA.statusCode, Literal(status, datatype=XSD.integer)))
+    graph.add((node, HYDRA.title, Literal(title)))
+    graph.add((node, HYDRA.description, Literal(detail)))
+    return graph

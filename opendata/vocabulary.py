@@ -1,0 +1,82 @@
+"""Every namespace the service speaks, declared once.
+
+schema.org first; W3C ORG, SKOS, PROV, FOAF, vCard, DCAT, Dublin Core, VoID and Hydra
+where schema.org has no term. We use rdflib's closed namespaces where rdflib ships
+them, so a misspelt term fails loudly instead of publishing a property that does not
+exist. schema.org is used with its canonical ``https://schema.org/`` IRIs (rdflib's
+``SDO``), also in the JSON-LD context published from ``vocab/``.
+"""
+
+from rdflib import Namespace
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    VOID,
+    XSD,
+)
+
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+# Prefix → namespace, for every serialisation and for the JSON-LD context.
+PREFIXES: dict[str, Namespace] = {
+    "schema": Namespace(str(SDO)),
+    "org": Namespace(str(ORG)),
+    "skos": Namespace(str(SKOS)),
+    "prov": Namespace(str(PROV)),
+    "foaf": Namespace(str(FOAF)),
+    "vcard": VCARD,
+    "dcat": Namespace(str(DCAT)),
+    "dct": Namespace(str(DCTERMS)),
+    "dcatde": DCATDE,
+    "dcatap": DCATAP,
+    "adms": ADMS,
+    "locn": LOCN,
+    "void": Namespace(str(VOID)),
+    "hydra": HYDRA,
+    "sd": SD,
+    "owl": Namespace(str(OWL)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "xsd": Namespace(str(XSD)),
+}
+
+# Properties whose value names a resource in human-readable pages and neighbour labels.
+LABEL_PROPERTIES = (SDO.name, SKOS.prefLabel, DCTERMS.title)
+
+__all__ = [
+    "ADMS",
+    "DCAT",
+    "DCATAP",
+    "DCATDE",
+    "DCTERMS",
+    "FOAF",
+    "HYDRA",
+    "LABEL_PROPERTIES",
+    "LOCN",
+    "ORG",
+    "OWL",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SD",
+    "SDO",
+    "SKOS",
+    "VCARD",
+    "VOID",
+    "XSD",
+]

@@ -1,0 +1,93 @@
+"""Shared fixtures: applications over the real data, over several organisations, and
+helpers to read responses as RDF."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from opendata import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "bildungsbuero-dessau-rosslau.txt"
+
+RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
+
+
+def make_app(data_dir: Path, **config):
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, **config})
+
+
+@pytest.fixture
+def app():
+    return make_app(DATA_DIR)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def multi_data_dir(tmp_path: Path) -> Path:
+    """The real data plus the fictional second organisation of the fixtures."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    for source in [*DATA_DIR.glob("*.yaml"), *(FIXTURES / "data").glob("*.yaml")]:
+        shutil.copy(source, directory / source.name)
+    return directory
+
+
+@pytest.fixture
+def multi_client(multi_data_dir):
+    return make_app(multi_data_dir).test_client()
+
+
+@pytest.fixture
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"seed page not found at {SEED} (../shared/ is not beside the repository)")
+    return SEED.read_text(encoding="utf-8")
+
+
+def parse(response, extension: str, client=None) -> Graph:
+    """A response body as a graph; JSON-LD gets the context the service itself serves."""
+    graph = Graph()
+    body = response.get_data(as_text=True)
+    if extension == "jsonld":
+        document = json.loads(body)
+        assert client is not None, "JSON-LD needs the client to fetch the service's context"
+        context_url = document["@context"]
+        context_path = "/" + context_url.split("/", 3)[3]
+        served = client.get(context_path)
+        assert served.status_code == 200, context_url
+        document["@context"] = served.get_json()["@context"]
+        body = json.dumps(document)
+    graph.parse(data=body, format=RDF_EXTENSIONS[extension])
+    return graph
+
+
+def resource_paths(client) -> list[str]:
+    """Every /doc/ path, discovered by following links from the home page."""
+    seen: set[str] = set()
+    queue = ["/"]
+    while queue:
+        page = client.get(queue.pop(), headers={"Accept": "text/html"})
+        for path in re.findall(r'href="(/doc/[a-z]+/[a-z0-9-]+)"', page.get_data(as_text=True)):
+            if path not in seen:
+                seen.add(path)
+                queue.append(path)
+    return sorted(seen)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
