@@ -10,10 +10,9 @@ from typing import Any
 
 from flask import Flask
 
-from . import errors, publishing
+from . import errors, publishing, rendering
 from .config import Defaults
 from .i18n import current_language, gettext
-from .rendering import cache
 from .views import home, resources, vocab
 
 
@@ -23,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("OPENDATA")
     app.config.update(overrides or {})
-    cache.init_app(app)
+    rendering.init_app(app)
     publishing.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals.update(_=gettext, current_language=current_language)

@@ -22,6 +22,8 @@ class Defaults:
     CACHE_DEFAULT_TIMEOUT = 0  # entries are keyed by data version; nothing goes stale
     CACHE_THRESHOLD = 50_000
     CACHE_KEY_PREFIX = "opendata:"
+    # Rendered documents each process also keeps unpickled, most recently used first.
+    LOCAL_CACHE_SIZE = 1024
     # Request limits.
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024

@@ -10,6 +10,7 @@ quality; ties go to the server's order of preference.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -58,6 +59,16 @@ def negotiate(accept_header: str | None, offers: tuple[Format, ...] = DOCUMENT_F
         return offers[0]
     if len(accept_header) > MAX_ACCEPT_LENGTH:
         raise NotAcceptable("Accept header too long")
+    best = _best(accept_header, offers)
+    if best is None:
+        raise NotAcceptable(accept_header)
+    return best
+
+
+# Clients send few distinct Accept headers; parsing each once keeps negotiation off
+# the hot path. Bounded, so odd headers cannot grow it.
+@lru_cache(maxsize=512)
+def _best(accept_header: str, offers: tuple[Format, ...]) -> Format | None:
     ranges = _parse(accept_header)
     best, best_quality = None, 0.0
     for offer in offers:
@@ -69,8 +80,6 @@ def negotiate(accept_header: str | None, offers: tuple[Format, ...] = DOCUMENT_F
         )
         if quality > best_quality:
             best, best_quality = offer, quality
-    if best is None:
-        raise NotAcceptable(accept_header)
     return best
 
 

@@ -7,7 +7,11 @@ it in ``Accept-Language``; anything else falls back to German.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import g, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -86,10 +90,17 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def select_language() -> str:
     """The reader's language for this request: ?lang=, then Accept-Language, then German."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    if request.query_string:  # parsing the query string costs; most requests have none
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            return asked
+    return _preferred(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=512)
+def _preferred(accept_language: str) -> str:
+    accepted = parse_accept_header(accept_language, LanguageAccept)
+    return accepted.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
 def current_language() -> str:

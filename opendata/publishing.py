@@ -8,6 +8,7 @@ so never sees two versions.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, request
@@ -55,7 +56,17 @@ def public_base() -> str:
     configured = current_app.config["BASE_URI"]
     if configured:
         return configured
-    try:
-        return uris.normalise_base(request.url_root)
-    except ValueError:
+    environ = request.environ
+    host = environ.get("HTTP_HOST") or request.host
+    base = _request_base(environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""))
+    if base is None:
         abort(400, description="The Host header is not a valid host name.")
+    return base
+
+
+@lru_cache(maxsize=256)
+def _request_base(scheme: str, host: str, script_root: str) -> str | None:
+    try:
+        return uris.normalise_base(f"{scheme}://{host}{script_root}")
+    except ValueError:
+        return None

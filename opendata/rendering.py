@@ -9,35 +9,68 @@ so stale bytes are never served; old entries simply expire.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as memoize
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_caching import Cache
 from rdflib import Graph
+from werkzeug.http import http_date
 
 from . import uris
 from .formats import JSONLD, Format
 
 cache = Cache()
+LOCAL_CACHE = "opendata.local_cache"
+
+
+def init_app(app: Flask) -> None:
+    cache.init_app(app)
+    app.extensions[LOCAL_CACHE] = _LocalCache(app.config["LOCAL_CACHE_SIZE"])
+
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 CONTEXT_PATH = "vocab/context.jsonld"
 
 
+# Below this size gzip saves less than its header and the client's CPU costs.
+GZIP_MIN_SIZE = 512
+
+
 @dataclass(frozen=True)
 class Representation:
-    """Bytes ready to send, with their validators."""
+    """Bytes ready to send, with their validators and a gzipped variant."""
 
     body: bytes
     content_type: str
     etag: str
     last_modified: dt.datetime
     language: str | None = None
+    gzipped: bytes | None = None
+    http_date: str = ""  # Last-Modified, formatted once
+
+    @classmethod
+    def of(
+        cls, body: bytes, fmt: Format, modified: dt.date, language: str | None = None
+    ) -> Representation:
+        last_modified = dt.datetime.combine(modified, dt.time(), tzinfo=dt.UTC)
+        return cls(
+            body=body,
+            content_type=fmt.content_type,
+            etag=hashlib.sha256(body).hexdigest()[:32],
+            last_modified=last_modified,
+            http_date=http_date(last_modified),
+            language=language,
+            # mtime=0: the same bytes give the same gzip, so its ETag is stable too
+            gzipped=gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_SIZE else None,
+        )
 
 
 def representation(
@@ -51,20 +84,42 @@ def representation(
 ) -> Representation:
     """The cached representation, rendering it (in the internal base) on first use."""
     cache_key = "|".join(("rep", version, key, fmt.name, language or "-", base))
-    found = cache.get(cache_key)
-    if found is not None:
-        return found
-    body = uris.relocate(render(), base)
-    made = Representation(
-        body=body,
-        content_type=fmt.content_type,
-        etag=hashlib.sha256(body).hexdigest()[:32],
-        last_modified=dt.datetime.combine(modified, dt.time(), tzinfo=dt.UTC),
-        language=language,
-    )
-    if not cache.set(cache_key, made):
-        current_app.logger.warning("cache refused %s; serving uncached", cache_key)
-    return made
+    local = current_app.extensions[LOCAL_CACHE]
+    found = local.get(cache_key)
+    if found is None:
+        found = cache.get(cache_key)
+        if found is None:
+            found = Representation.of(uris.relocate(render(), base), fmt, modified, language)
+            if not cache.set(cache_key, found):
+                current_app.logger.warning("cache refused %s; serving uncached", cache_key)
+        local.put(cache_key, found)
+    return found
+
+
+class _LocalCache:
+    """A small LRU of this process in front of flask-caching.
+
+    Saves unpickling (SimpleCache) or a round trip (Redis) for the hottest documents.
+    Keys carry the data version, so it can never serve bytes of an older version.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[str, Representation] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Representation | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: Representation) -> None:
+        with self.lock:
+            self.entries[key] = value
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 @memoize

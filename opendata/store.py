@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
@@ -16,7 +17,7 @@ from rdflib.term import Node
 
 from . import uris
 from .graph import new_graph, organization_graph
-from .records import DataSet, Organization, load_directory
+from .records import DataSet, Organization, declared_slugs, load_directory
 from .vocabulary import LABEL_PROPERTIES, RDF
 
 
@@ -42,20 +43,23 @@ class Resource:
 
 
 class PublishedStore:
-    """One version of the published data, held in memory."""
+    """One version of the published data.
 
-    def __init__(self, data: DataSet):
+    Holds the validated records and an index of every resource; an organisation's
+    graph is built from its records when first needed and kept in a bounded cache,
+    so start-up time and memory grow with the records, not with the triples.
+    """
+
+    def __init__(self, data: DataSet, graph_cache_size: int = 2048):
         self.data = data
         self.version = data.version
-        self.graphs: dict[str, Graph] = {}
-        self.resources: dict[tuple[str, str], Resource] = {}
-        for organization in data.organizations:
-            graph = organization_graph(organization)
-            self.graphs[organization.slug] = graph
-            for subject in set(graph.subjects()):
-                found = uris.kind_and_slug(str(subject))
-                if found:
-                    self.resources[found] = Resource(*found, organization)
+        self.resources: dict[tuple[str, str], Resource] = {
+            (kind, slug): Resource(kind, slug, organization)
+            for organization in data.organizations
+            for kind, slug, _ in declared_slugs(organization)
+        }
+        self._by_slug = {organization.slug: organization for organization in data.organizations}
+        self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
 
     @classmethod
     def from_directory(cls, directory: Path) -> PublishedStore:
@@ -73,13 +77,17 @@ class PublishedStore:
         return self.resources.get((kind, slug))
 
     def organization_graph(self, organization: Organization) -> Graph:
-        return self.graphs[organization.slug]
+        """The organisation's graph (its named graph in a store). Do not modify it."""
+        return self._graph(organization.slug)
+
+    def _build_graph(self, slug: str) -> Graph:
+        return organization_graph(self._by_slug[slug])
 
     def union(self) -> Graph:
         """Every published triple, for dumps and queries."""
         graph = new_graph()
-        for part in self.graphs.values():
-            graph += part
+        for organization in self.organizations:
+            graph += organization_graph(organization)
         return graph
 
     def document(self, resource: Resource) -> Graph:
@@ -89,7 +97,7 @@ class PublishedStore:
         at it, and the type and name of every resource it links to, so a client can
         label links without fetching them.
         """
-        source = self.graphs[resource.organization.slug]
+        source = self.organization_graph(resource.organization)
         document = new_graph()
         _add_description(source, resource.uri, document)
         for subject, predicate in source.subject_predicates(resource.uri):

@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask import Blueprint, abort, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import uris
 from ..formats import BY_EXTENSION, DOCUMENT_FORMATS, HTML, Format, NotAcceptable, negotiate
-from ..http import send
+from ..http import link_header, send
 from ..i18n import current_language
 from ..pages import build_page
 from ..publishing import current_store, public_base
@@ -74,9 +75,14 @@ def negotiate_or_406(path: str) -> Format:
         abort(406, description=f"This document is available as: {offered}. {_alternatives(path)}")
 
 
-def alternates(path: str) -> list[tuple[str, Format]]:
-    base = public_base().rstrip("/")
-    return [(f"{base}{path}.{fmt.name}", fmt) for fmt in DOCUMENT_FORMATS]
+def alternates(path: str) -> str:
+    """The Link header naming every format of a document."""
+    return _alternates(public_base(), path)
+
+
+@lru_cache(maxsize=4096)
+def _alternates(base: str, path: str) -> str:
+    return link_header((f"{base.rstrip('/')}{path}.{fmt.name}", fmt) for fmt in DOCUMENT_FORMATS)
 
 
 def render(resource: Resource, fmt: Format):

@@ -1,0 +1,340 @@
+"""Benchmark: the service against a bare-Flask baseline, and growth with the data.
+
+    .venv/bin/python bench/run.py                 # full run (a few minutes)
+    .venv/bin/python bench/run.py --quick         # short smoke run
+
+Needs ``wrk`` (Debian: ``apt-get install wrk``). Part 1 starts the service under
+gunicorn and, with the same gunicorn settings, ``bench/baseline.py`` serving the very
+same bytes; both are driven by wrk on loopback, one after the other, and the table
+gives requests/s, p50 and p99 for each and the ratio service/baseline. Part 2 writes
+N synthetic organisations (``bench/generate.py``) and measures start-up time,
+resident memory and requests/s at each N. Set ``OPENDATA_*`` variables to benchmark
+another configuration (e.g. a Redis cache or a SPARQL store backend).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+ROTATE_LUA = """
+paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+"""
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    headers: dict[str, str]
+    target: float | None  # the ratio service/baseline it should reach
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int):
+    """A gunicorn server on a free loopback port; yields (url, pid, start-up seconds)."""
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            GUNICORN,
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "300",
+            app,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{app} exited with {process.returncode}")
+            try:
+                fetch(url + "/")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        yield url, process.pid, time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process and its children (gunicorn master + workers)."""
+    pids = [pid]
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids += [int(child) for child in path.read_text().split()]
+    total_kb = 0
+    for each in pids:
+        status = Path(f"/proc/{each}/status").read_text()
+        total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    return total_kb / 1024
+
+
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    seconds: int,
+    connections: int,
+    paths_file: Path | None = None,
+) -> Load:
+    command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    env = dict(os.environ)
+    if paths_file:
+        script = paths_file.with_suffix(".lua")
+        script.write_text(ROTATE_LUA)
+        command += ["-s", str(script)]
+        env["BENCH_PATHS"] = str(paths_file)
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> Load:
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    count = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        count += sum(int(n) for n in socket_errors.groups())
+    return Load(
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        latency("50"),
+        latency("99"),
+        count,
+    )
+
+
+def scenarios(url: str) -> list[Scenario]:
+    doc = "/doc/organization/bildungsbuero"
+    found = [
+        Scenario("HTML page", f"{doc}.html", {"Accept": "text/html"}, 0.85),
+        Scenario("JSON-LD (negotiated)", doc, {"Accept": "application/ld+json"}, 0.85),
+        Scenario("Turtle", f"{doc}.ttl", {}, 0.85),
+        Scenario("Turtle, gzip", f"{doc}.ttl", {"Accept-Encoding": "gzip"}, 0.85),
+    ]
+    etag = fetch(url + f"{doc}.ttl")[1]["ETag"]
+    found.append(Scenario("304 revalidation", f"{doc}.ttl", {"If-None-Match": etag}, 0.9))
+    if fetch(url + "/catalog")[0] == 200:
+        found.append(Scenario("catalogue", "/catalog", {}, 0.85))
+    query = "SELECT ?s ?name WHERE { ?s <https://schema.org/name> ?name } LIMIT 20"
+    sparql = "/sparql?" + urllib.parse.urlencode({"query": query})
+    if fetch(url + sparql, {"Accept": "application/sparql-results+json"})[0] == 200:
+        found.append(
+            Scenario("SPARQL SELECT", sparql, {"Accept": "application/sparql-results+json"}, None)
+        )
+    return found
+
+
+def compare_with_baseline(args, env: dict[str, str]) -> list[tuple[Scenario, Load, Load]]:
+    """Both servers run side by side; runs alternate, so background load hits both alike."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, gunicorn("wsgi:app", env, args.workers) as served:
+        url = served[0]
+        found = scenarios(url)
+        write_baseline(url, found, Path(tmp))
+        with gunicorn("bench.baseline:app", {"BASELINE_DIR": tmp}, args.workers) as baseline:
+            for scenario in found:
+                runs = {url: [], baseline[0]: []}
+                for _ in range(args.rounds):
+                    for server, loads in runs.items():
+                        loads.append(
+                            wrk(
+                                server + scenario.path,
+                                scenario.headers,
+                                args.seconds,
+                                args.connections,
+                            )
+                        )
+                rows.append((scenario, median(runs[url]), median(runs[baseline[0]])))
+    return rows
+
+
+def write_baseline(url: str, found: list[Scenario], directory: Path) -> None:
+    """The service's bytes for each scenario, for the baseline app to serve."""
+    index = {}
+    for i, scenario in enumerate(found):
+        without_validator = {k: v for k, v in scenario.headers.items() if k != "If-None-Match"}
+        _, headers, body = fetch(url + scenario.path, without_validator)
+        (directory / f"{i}.body").write_bytes(body)
+        index[scenario.path] = {
+            "file": f"{i}.body",
+            "etag": headers.get("ETag", ""),
+            "content_type": headers["Content-Type"],
+        }
+    (directory / "index.json").write_text(json.dumps(index))
+
+
+def median(loads: list[Load]) -> Load:
+    """The run with the median throughput."""
+    return sorted(loads, key=lambda load: load.requests_per_second)[len(loads) // 2]
+
+
+def growth(args, env: dict[str, str]) -> list[dict]:
+    rows = []
+    for count in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = generate(count, Path(tmp) / "data")
+            paths = [
+                f"/doc/organization/buero-n{i}.html" for i in range(0, count, max(1, count // 500))
+            ]
+            paths_file = Path(tmp) / "paths.txt"
+            paths_file.write_text("\n".join(paths) + "\n")
+            run_env = {**env, "OPENDATA_DATA_DIR": str(data)}
+            with gunicorn("wsgi:app", run_env, args.workers) as (url, pid, startup):
+                for _ in range(2):  # warm: every sampled page rendered in every worker
+                    wrk(url, {}, max(2, args.seconds // 2), args.connections, paths_file)
+                documents = wrk(url, {}, args.seconds, args.connections, paths_file)
+                catalogue = None
+                if fetch(url + "/catalog")[0] == 200:
+                    catalogue = wrk(url + "/catalog", {}, args.seconds, args.connections)
+                rows.append(
+                    {
+                        "n": count,
+                        "startup_s": startup,
+                        "rss_mb": resident_mb(pid),
+                        "documents": documents,
+                        "catalogue": catalogue,
+                    }
+                )
+    return rows
+
+
+def print_comparison(rows) -> bool:
+    print("\n## Service vs bare-Flask baseline (same bytes, same gunicorn settings)\n")
+    print(
+        "| scenario | service req/s | p50 ms | p99 ms | baseline req/s | p50 ms | p99 ms "
+        "| ratio | target |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    ok = True
+    for scenario, service, baseline in rows:
+        ratio = service.requests_per_second / baseline.requests_per_second
+        target = f"≥ {scenario.target}" if scenario.target else "–"
+        met = scenario.target is None or ratio >= scenario.target
+        ok = ok and met and service.errors == 0
+        print(
+            f"| {scenario.name} | {service.requests_per_second:,.0f} | {service.p50_ms:.2f} | "
+            f"{service.p99_ms:.2f} | {baseline.requests_per_second:,.0f} | "
+            f"{baseline.p50_ms:.2f} | {baseline.p99_ms:.2f} | {ratio:.2f} | "
+            f"{target}{'' if met else ' MISSED'} |"
+        )
+    return ok
+
+
+def print_growth(rows) -> None:
+    print("\n## Growth with the number of organisations\n")
+    print("| organisations | start-up s | RSS MB | documents req/s | p99 ms | catalogue req/s |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        catalogue = row["catalogue"]
+        print(
+            f"| {row['n']:,} | {row['startup_s']:.1f} | {row['rss_mb']:.0f} | "
+            f"{row['documents'].requests_per_second:,.0f} | {row['documents'].p99_ms:.2f} | "
+            f"{f'{catalogue.requests_per_second:,.0f}' if catalogue else '–'} |"
+        )
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        ratio = last["documents"].requests_per_second / first["documents"].requests_per_second
+        print(f"\ndocuments req/s at {last['n']:,} / at {first['n']:,}: {ratio:.2f} (target ≥ 0.9)")
+        if first["catalogue"] and last["catalogue"]:
+            c = last["catalogue"].requests_per_second / first["catalogue"].requests_per_second
+            print(f"catalogue req/s at {last['n']:,} / at {first['n']:,}: {c:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
+    parser.add_argument(
+        "--sizes", type=lambda s: [int(n) for n in s.split(",")], default=[10, 1000, 10000]
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per scenario")
+    parser.add_argument("--quick", action="store_true", help="2 s runs, sizes 10 and 100")
+    parser.add_argument("--skip-growth", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.sizes, args.rounds = 2, [10, 100], 1
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk", file=sys.stderr)
+        return 2
+    env = {key: value for key, value in os.environ.items() if key.startswith("OPENDATA_")}
+    print(
+        f"# opendata benchmark: {os.cpu_count()} CPUs, {args.workers} gunicorn workers, "
+        f"{args.connections} connections, {args.seconds} s per run"
+    )
+    ok = print_comparison(compare_with_baseline(args, env))
+    if not args.skip_growth:
+        print_growth(growth(args, env))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
