@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import errors, publishing, rendering
+from . import errors, publishing, rendering, security
 from .config import Defaults
 from .i18n import current_language, gettext
 from .views import home, resources, vocab
@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     rendering.init_app(app)
     publishing.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
     for blueprint in (home.bp, resources.bp, vocab.bp):
         app.register_blueprint(blueprint)

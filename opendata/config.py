@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Defaults:
     # Where the publishers' YAML files live.
     DATA_DIR = str(ROOT / "data")
+    # Seconds between checks of the data directory for changes; 0 turns reloading off.
+    RELOAD_INTERVAL = 5
     # Base of every published URI; None: the scheme and host of each request.
     BASE_URI = None
     # Cache-Control max-age of documents, in seconds.
@@ -28,3 +30,6 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_URL_LENGTH = 4096
+    MAX_HEADER_BYTES = 16 * 1024
+    # Strict-Transport-Security max-age; set it (e.g. 31536000) when served over HTTPS only.
+    HSTS_SECONDS = 0

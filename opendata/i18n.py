@@ -82,6 +82,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.405": {"de": "Methode nicht erlaubt", "en": "Method not allowed"},
     "error.406": {"de": "Format nicht verfügbar", "en": "Format not available"},
     "error.413": {"de": "Anfrage zu groß", "en": "Request too large"},
+    "error.414": {"de": "Adresse zu lang", "en": "URL too long"},
     "error.431": {"de": "Kopfzeilen zu groß", "en": "Headers too large"},
     "error.500": {"de": "Interner Fehler", "en": "Internal error"},
     "error.503": {"de": "Vorübergehend nicht verfügbar", "en": "Temporarily unavailable"},

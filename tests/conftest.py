@@ -24,7 +24,8 @@ RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"
 
 
 def make_app(data_dir: Path, **config):
-    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, **config})
+    # No watcher threads unless a test is about reloading.
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "RELOAD_INTERVAL": 0, **config})
 
 
 @pytest.fixture

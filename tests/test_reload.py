@@ -1,0 +1,111 @@
+"""Data changes without loss: reload without restart, refuse invalid data, swap atomically."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+
+import pytest
+
+from .conftest import DATA_DIR, make_app
+
+SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
+DOC = "/doc/organization/bildungsbuero.nt"
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    directory = tmp_path / "data"
+    directory.mkdir()
+    shutil.copy(SOURCE, directory / SOURCE.name)
+    return directory
+
+
+def edit(path, old: str, new: str) -> None:
+    """Change a file the way an editor should: write a new file, then rename it."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text.replace(old, new), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def wait_for(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_valid_change_is_published_without_a_restart(data_dir):
+    client = make_app(data_dir, RELOAD_INTERVAL=0.1).test_client()
+    before = client.get(DOC)
+    edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 5")
+    assert wait_for(lambda: "Zerbster Straße 5" in client.get(DOC).get_data(as_text=True))
+    assert client.get(DOC).headers["ETag"] != before.headers["ETag"]
+
+
+def test_invalid_data_is_refused_and_the_last_good_version_stays(data_dir, caplog):
+    app = make_app(data_dir, RELOAD_INTERVAL=0.1)
+    client = app.test_client()
+    good = client.get(DOC).get_data()
+    path = data_dir / SOURCE.name
+    edit(path, "email: bildungsbuero@dessau-rosslau.de", "email: [kaputt")
+    written = path.read_bytes(), path.stat().st_mtime_ns
+    with caplog.at_level(logging.ERROR):
+        assert wait_for(lambda: "data not reloaded" in caplog.text)
+    assert "bildungsbuero-dessau-rosslau.yaml" in caplog.text
+    assert client.get(DOC).get_data() == good
+    # the service never writes to the data files
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == written
+
+
+def test_a_fixed_file_is_published_after_a_refused_one(data_dir):
+    client = make_app(data_dir, RELOAD_INTERVAL=0.1).test_client()
+    client.get(DOC)
+    path = data_dir / SOURCE.name
+    edit(path, 'postal_code: "06844"', "postal_code: [")
+    time.sleep(0.5)
+    edit(path, "postal_code: [", "postal_code: '06846'")
+    assert wait_for(lambda: "06846" in client.get(DOC).get_data(as_text=True))
+
+
+def test_no_request_sees_a_mix_of_versions(data_dir):
+    """Every response is wholly one version: its body matches one of the two renderings."""
+    app = make_app(data_dir, RELOAD_INTERVAL=0.05)
+    client = app.test_client()
+    old = client.get(DOC).get_data()
+    path = data_dir / SOURCE.name
+    seen: set[bytes] = set()
+    stop = threading.Event()
+
+    def read() -> None:
+        local = app.test_client()
+        while not stop.is_set():
+            seen.add(local.get(DOC).get_data())
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    edit(path, "Zerbster Straße 4", "Zerbster Straße 6")
+    assert wait_for(lambda: "Straße 6" in client.get(DOC).get_data(as_text=True))
+    time.sleep(0.2)
+    stop.set()
+    for reader in readers:
+        reader.join()
+    new = client.get(DOC).get_data()
+    assert seen <= {old, new}, "a response mixed two versions"
+    assert old in seen
+
+
+def test_reloading_can_be_turned_off(data_dir):
+    client = make_app(data_dir, RELOAD_INTERVAL=0).test_client()
+    before = client.get(DOC).get_data()
+    edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 7")
+    time.sleep(0.5)
+    assert client.get(DOC).get_data() == before
