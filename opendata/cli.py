@@ -1,8 +1,10 @@
-"""The ``opendata`` command: check the data directory as the service would load it.
+"""The ``opendata`` command for publishers.
 
-    opendata validate [DATA_DIR]
+    opendata validate [DATA_DIR]   check the files as the service would load them
+    opendata publish [DATA_DIR]    validate, then make them live in the SPARQL store
 
-prints every problem as ``file: field: message`` and exits 1 when there are any.
+Problems are printed as ``file: field: message``; the exit status is 1 when there
+are any, and then nothing is published.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 
+from . import rendering
 from .config import Defaults
+from .publishing import announce
 from .records import InvalidData, load_directory
+from .remote import SparqlClient, StoreEndpoints, StoreError
+from .sparql_store import publish as publish_to_store
 
 
 @click.group()
@@ -22,17 +29,57 @@ def main() -> None:
     """Publish organisations as Linked Open Data."""
 
 
+def _data_dir(given: Path | None) -> Path:
+    return given or Path(os.environ.get("OPENDATA_DATA_DIR") or Defaults.DATA_DIR)
+
+
+def _report(error: InvalidData) -> None:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(error.problems)} problem(s); nothing can be published.", err=True)
+    sys.exit(1)
+
+
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path(path_type=Path))
 def validate(data_dir: Path | None) -> None:
     """Validate DATA_DIR (default: $OPENDATA_DATA_DIR or ./data)."""
-    directory = data_dir or Path(os.environ.get("OPENDATA_DATA_DIR") or Defaults.DATA_DIR)
+    directory = _data_dir(data_dir)
     try:
         data = load_directory(directory)
     except InvalidData as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(error.problems)} problem(s); nothing can be published.", err=True)
-        sys.exit(1)
+        _report(error)
     count = len(data.organizations)
     click.echo(f"{directory}: {count} organisation(s) valid, data version {data.version}.")
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path(path_type=Path))
+def publish(data_dir: Path | None) -> None:
+    """Validate DATA_DIR and make it the live version in the SPARQL store.
+
+    The store is configured by OPENDATA_STORE_QUERY_URL, OPENDATA_STORE_UPDATE_URL
+    and (optionally) OPENDATA_STORE_GRAPH_URL; instances sharing the cache
+    (OPENDATA_CACHE_REDIS_URL) switch to the new version on their next request.
+    """
+    app = Flask("opendata.publish")
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("OPENDATA")
+    try:
+        endpoints = StoreEndpoints.from_config(app.config)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    client = SparqlClient(endpoints, app.config["STORE_TIMEOUT"])
+    try:
+        result = publish_to_store(_data_dir(data_dir), client)
+    except InvalidData as error:
+        _report(error)
+    except StoreError as error:
+        raise click.ClickException(f"{error}; the previous version stays live") from None
+    rendering.init_app(app)
+    with app.app_context():
+        announce(result.version)
+    click.echo(
+        f"published version {result.version}: {len(result.changed)} organisation(s) changed,"
+        f" {len(result.removed)} removed."
+    )

@@ -15,6 +15,16 @@ class Defaults:
     DATA_DIR = str(ROOT / "data")
     # Seconds between checks of the data directory for changes; 0 turns reloading off.
     RELOAD_INTERVAL = 5
+    # Where the published data lives: "memory" (the YAML files of DATA_DIR) or
+    # "sparql" (a SPARQL 1.1 store that `opendata publish` writes to).
+    STORE = "memory"
+    STORE_QUERY_URL = None  # e.g. http://127.0.0.1:7878/query
+    STORE_UPDATE_URL = None  # e.g. http://127.0.0.1:7878/update
+    STORE_GRAPH_URL = None  # Graph Store Protocol, e.g. http://127.0.0.1:7878/store
+    STORE_TIMEOUT = 10  # seconds for one request to the store
+    STORE_RETRY_AFTER = 10  # seconds clients are asked to wait while the store is down
+    # Organisation graphs each process keeps built (memory) or fetched (sparql).
+    GRAPH_CACHE_SIZE = 2048
     # Base of every published URI; None: the scheme and host of each request.
     BASE_URI = None
     # Cache-Control max-age of documents, in seconds.

@@ -18,11 +18,16 @@ Modelling, in short:
 * people: ``schema:Person`` with ``schema:jobTitle``, ``org:headOf`` for the head;
 * contact: ``schema:ContactPoint`` and ``schema:PostalAddress``; the telephone in local
   and international form.
+
+Nodes that only exist as part of another's description (an address, a contact
+point, a role) get fragment IRIs of their owner (``…/id/organization/x#address``)
+instead of blank nodes, so every process and every store renders the very same
+bytes for the same data.
 """
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
@@ -133,7 +138,7 @@ class _GraphBuilder:
         origin = self.org.origin
         if origin is None:
             return
-        event = BNode()
+        event = uris.part(self.uri, "origin")
         self.add(event, RDF.type, ORG.ChangeEvent)
         self.add_text(event, SDO.description, origin.description)
         self.add(event, ORG.resultingOrganization, self.uri)
@@ -145,7 +150,7 @@ class _GraphBuilder:
 
     def contact(self) -> None:
         org, add = self.uri, self.add
-        address = BNode()
+        address = uris.part(self.uri, "address")
         add(address, RDF.type, SDO.PostalAddress)
         add(address, SDO.streetAddress, Literal(self.org.address.street_address))
         add(address, SDO.postalCode, Literal(self.org.address.postal_code))
@@ -156,7 +161,7 @@ class _GraphBuilder:
         add(org, SDO.telephone, Literal(phone.local), Literal(phone.international))
         add(org, SDO.email, Literal(self.org.email))
 
-        point = BNode()
+        point = uris.part(self.uri, "contact-point")
         add(point, RDF.type, SDO.ContactPoint)
         self.add_text(point, SDO.name, self.org.contact_point.name)
         self.add_text(point, SDO.contactType, self.org.contact_point.contact_type)
@@ -189,8 +194,8 @@ class _GraphBuilder:
             self.add(owner, RDF.type, SDO.Organization)
             self.add(uri, SDO.parentOrganization, owner)
             self.add(owner, SDO.subOrganization, uri)
-        for role_name in programme.supporting_roles:
-            role = BNode()
+        for number, role_name in enumerate(programme.supporting_roles, start=1):
+            role = uris.part(uri, f"role-{number}")
             self.add(role, RDF.type, SDO.OrganizationRole)
             self.add_text(role, SDO.roleName, role_name)
             self.add(uri, SDO.member, role)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
@@ -108,7 +108,11 @@ class Reader:
             if inverse
             else self.graph.objects(subject, predicate)
         )
-        found = [Link(uris.href(str(n)), self.label(n)) for n in nodes if isinstance(n, URIRef)]
+        found = [
+            Link(uris.href(str(n)), self.label(n))
+            for n in nodes
+            if isinstance(n, URIRef) and not uris.is_part(n)
+        ]
         return sorted(found, key=lambda link: link.label.text)
 
 
@@ -146,15 +150,13 @@ def build_page(graph: Graph, kind: str, slug: str, language: str) -> Page:
             page.paragraphs += [Text(p, text.lang) for p in text.text.split("\n\n") if p.strip()]
     for key, predicate, inverse in _SECTIONS:
         links = read.links(subject, predicate, inverse)
-        if key == "participants":
-            links = [link for link in links if link.href.startswith("/")]
         if links:
             page.sections.append((key, links))
     if kind == "programme":
         page.roles = [
             role
             for member in graph.objects(subject, SDO.member)
-            if isinstance(member, BNode)
+            if uris.is_part(str(member))
             for role in read.texts(member, SDO.roleName)
         ]
     for event in graph.objects(subject, ORG.resultedFrom):

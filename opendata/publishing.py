@@ -1,8 +1,14 @@
 """Which version of the data is published, and under which base URI.
 
-The application holds one ``PublishedStore`` at a time. A reload builds the new store
-completely before swapping it in with a single assignment: invalid data raises and
-the last good version stays published; a request reads the store once (``g``) and
+Two sources of the published data, chosen by ``OPENDATA_STORE``:
+
+* ``memory`` (default): the YAML files of the data directory, watched for changes;
+* ``sparql``: a SPARQL 1.1 store that ``opendata publish`` writes to and that any
+  number of stateless instances read from (see ``opendata.sparql_store``).
+
+Either way the application holds one ``PublishedStore`` at a time. A new version is
+built completely before it is swapped in with a single assignment; invalid data
+leaves the last good version published; a request reads the store once (``g``) and
 so never sees two versions.
 """
 
@@ -17,42 +23,81 @@ from pathlib import Path
 
 from flask import Flask, abort, current_app, g, request
 
-from . import uris
+from . import rendering, uris
 from .records import DATA_SUFFIXES, InvalidData
+from .remote import SparqlClient, StoreEndpoints, StoreError, StoreUnavailable
+from .sparql_store import StoreReader
 from .store import PublishedStore
 
 EXTENSION = "opendata"
+VERSION_KEY = "published-version"
 
 
-class Publication:
-    """The currently published store of an application, and the watch on its files.
+class Watched:
+    """A publication that looks for a new version every RELOAD_INTERVAL seconds.
 
-    The service never writes to the data files. It notices changes by a cheap
-    fingerprint (names, sizes, modification times), reloads in a background thread
-    so no request waits for it, and swaps the new store in with one assignment.
-    Invalid data is refused with its problems logged, and the last good version
-    stays published; the refused fingerprint is remembered so the same broken state
-    is not parsed again and again.
+    The watcher is a thread of each process, started on its first request (after
+    gunicorn has forked it), so no request waits for a reload.
     """
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, interval: float):
         self.app = app
-        self.directory = Path(app.config["DATA_DIR"])
-        self.store = PublishedStore.from_directory(self.directory)
-        self.fingerprint = fingerprint(self.directory)
-        self.refused: str | None = None
-        self.problems: list[str] = []
+        self.interval = interval
         self._watcher: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def reload(self) -> bool:
+    def refresh(self) -> bool:
+        raise NotImplementedError
+
+    def watch(self) -> None:
+        if not self.interval or (self._watcher and self._watcher.is_alive()):
+            return
+        with self._lock:
+            if self._watcher and self._watcher.is_alive():
+                return
+            self._watcher = threading.Thread(target=self._poll, name="data-watcher", daemon=True)
+            self._watcher.start()
+
+    def _poll(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            try:
+                self.refresh()
+            except Exception:  # a watcher that dies would silently stop publishing
+                self.app.logger.exception("looking for new data failed")
+
+
+class FilePublication(Watched):
+    """Publishes the data directory; the service never writes to its files.
+
+    Changes are noticed by a cheap fingerprint (names, sizes, modification times).
+    Invalid data is refused with its problems logged and the last good version stays
+    published; the refused fingerprint is remembered so the same broken state is not
+    parsed again and again.
+    """
+
+    def __init__(self, app: Flask):
+        super().__init__(app, app.config["RELOAD_INTERVAL"])
+        self.directory = Path(app.config["DATA_DIR"])
+        self.store = self._load()
+        self.fingerprint = fingerprint(self.directory)
+        self.refused: str | None = None
+        self.problems: list[str] = []
+
+    def current(self) -> PublishedStore:
+        return self.store
+
+    def _load(self) -> PublishedStore:
+        return PublishedStore.from_directory(self.directory, self.app.config["GRAPH_CACHE_SIZE"])
+
+    def refresh(self) -> bool:
         """Publish the files anew if they changed; True when a new version went live."""
         with self._lock:
             current = fingerprint(self.directory)
             if current in (self.fingerprint, self.refused):
                 return False
             try:
-                store = PublishedStore.from_directory(self.directory)
+                store = self._load()
             except InvalidData as error:
                 self.refused = current
                 self.problems = [str(problem) for problem in error.problems]
@@ -63,26 +108,64 @@ class Publication:
             self.app.logger.info("published data version %s", store.version)
             return True
 
-    def watch(self) -> None:
-        """Start the watcher thread of this process (after gunicorn has forked it)."""
-        interval = self.app.config["RELOAD_INTERVAL"]
-        if not interval or (self._watcher and self._watcher.is_alive()):
-            return
-        with self._lock:
-            if self._watcher and self._watcher.is_alive():
-                return
-            self._watcher = threading.Thread(
-                target=self._poll, args=(interval,), name="data-watcher", daemon=True
-            )
-            self._watcher.start()
 
-    def _poll(self, interval: float) -> None:
-        while True:
-            time.sleep(interval)
+class StorePublication(Watched):
+    """Publishes what is live in a shared SPARQL store.
+
+    ``opendata publish`` announces each new version in the shared cache, so every
+    instance switches on its next request; without the cache (Redis down) the
+    watcher finds it in the store within RELOAD_INTERVAL seconds. While the store
+    cannot be reached, requests that need it get 503 and the instance recovers by
+    itself when it is back.
+    """
+
+    def __init__(self, app: Flask):
+        super().__init__(app, app.config["RELOAD_INTERVAL"] or 1.0)
+        try:
+            endpoints = StoreEndpoints.from_config(app.config)
+        except ValueError as error:
+            raise SystemExit(f"opendata: {error}") from None
+        self.client = SparqlClient(endpoints, app.config["STORE_TIMEOUT"])
+        self.reader = StoreReader(self.client)
+        self.store: PublishedStore | None = None
+        self.outage: str | None = None
+        try:
+            self.refresh()
+        except StoreError as error:
+            self._report(error)
+
+    def current(self) -> PublishedStore:
+        announced = rendering.shared_get(VERSION_KEY)
+        if self.store is None or (announced and announced != self.store.version):
+            self.refresh()
+        if self.store is None:
+            raise StoreUnavailable(self.outage or "nothing has been published to the store yet")
+        return self.store
+
+    def refresh(self) -> bool:
+        with self._lock:
             try:
-                self.reload()
-            except Exception:  # a watcher that dies would silently stop publishing
-                self.app.logger.exception("data reload failed")
+                dataset = self.reader.dataset()
+            except StoreError as error:
+                self._report(error)
+                raise
+            if self.outage:
+                self.app.logger.warning("the SPARQL store answers again")
+                self.outage = None
+            if dataset is None or (self.store and dataset.version == self.store.version):
+                return False
+            self.store = PublishedStore(
+                dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader
+            )
+            self.app.logger.info("serving data version %s from the store", dataset.version)
+            return True
+
+    def _report(self, error: StoreError) -> None:
+        if self.outage is None:
+            self.app.logger.error(
+                "OPENDATA_STORE_QUERY_URL %s: %s", self.client.endpoints.query, error
+            )
+        self.outage = str(error)
 
 
 def fingerprint(directory: Path) -> str:
@@ -99,19 +182,31 @@ def fingerprint(directory: Path) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Load the data directory; InvalidData propagates, so an app never starts on bad data."""
+    """Load the published data; on the file backend an app never starts on bad data."""
     if app.config["BASE_URI"]:
         app.config["BASE_URI"] = uris.normalise_base(app.config["BASE_URI"])
-    publication = Publication(app)
+    backend = app.config["STORE"]
+    if backend not in ("memory", "sparql"):
+        raise SystemExit(f"opendata: OPENDATA_STORE must be 'memory' or 'sparql', not {backend!r}")
+    publication = StorePublication(app) if backend == "sparql" else FilePublication(app)
     app.extensions[EXTENSION] = publication
     app.before_request(publication.watch)
+
+
+def publication() -> FilePublication | StorePublication:
+    return current_app.extensions[EXTENSION]
 
 
 def current_store() -> PublishedStore:
     """The store for this request: read once, so the whole request sees one version."""
     if "store" not in g:
-        g.store = current_app.extensions[EXTENSION].store
+        g.store = publication().current()
     return g.store
+
+
+def announce(version: str) -> None:
+    """Tell every instance sharing the cache that a new version is live."""
+    rendering.shared_set(VERSION_KEY, version)
 
 
 def public_base() -> str:

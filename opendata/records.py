@@ -411,18 +411,35 @@ def load_directory(directory: Path) -> DataSet:
 
 
 def _load_file(name: str, raw: bytes, problems: list[DataProblem]) -> Organization | None:
+    document = read_yaml(name, raw, problems)
+    return None if document is None else _validate(name, document, problems)
+
+
+def read_yaml(name: str, raw: bytes, problems: list[DataProblem]) -> dict | None:
+    """The YAML document of a file, or None with the syntax problem recorded."""
     try:
-        document = yaml.load(raw.decode("utf-8"), Loader=_SafeLoader)
+        return yaml.load(raw.decode("utf-8"), Loader=_SafeLoader)
     except UnicodeDecodeError as error:
         problems.append(DataProblem(name, "-", f"not UTF-8 text ({error.reason})"))
-        return None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "-"
         problems.append(
             DataProblem(name, where, f"YAML syntax: {getattr(error, 'problem', error)}")
         )
-        return None
+    return None
+
+
+def organization_from_document(name: str, document: Any) -> Organization:
+    """Validate one organisation document (as parsed from YAML or JSON)."""
+    problems: list[DataProblem] = []
+    organization = _validate(name, document, problems)
+    if organization is None:
+        raise InvalidData(problems)
+    return organization
+
+
+def _validate(name: str, document: Any, problems: list[DataProblem]) -> Organization | None:
     if not isinstance(document, dict) or "organization" not in document:
         problems.append(DataProblem(name, "organization", "the file must have an 'organization:'"))
         return None

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,13 +88,45 @@ def representation(
     local = current_app.extensions[LOCAL_CACHE]
     found = local.get(cache_key)
     if found is None:
-        found = cache.get(cache_key)
+        found = shared_get(cache_key)
         if found is None:
             found = Representation.of(uris.relocate(render(), base), fmt, modified, language)
-            if not cache.set(cache_key, found):
-                current_app.logger.warning("cache refused %s; serving uncached", cache_key)
+            shared_set(cache_key, found)
         local.put(cache_key, found)
     return found
+
+
+def shared_get(key: str):
+    """A value from the shared cache, or None when it is missing or unreachable."""
+    try:
+        return cache.get(key)
+    except Exception as error:  # Redis down: serve without the shared cache
+        _cache_failed(error)
+        return None
+
+
+def shared_set(key: str, value) -> None:
+    try:
+        if not cache.set(key, value):
+            current_app.logger.warning("the cache refused %s", key)
+    except Exception as error:
+        _cache_failed(error)
+
+
+_last_cache_warning = 0.0
+
+
+def _cache_failed(error: Exception) -> None:
+    """Log a failing shared cache at most once a minute, not once a request."""
+    global _last_cache_warning
+    now = time.monotonic()
+    if now - _last_cache_warning > 60:
+        _last_cache_warning = now
+        current_app.logger.error(
+            "shared cache unreachable (OPENDATA_CACHE_REDIS_URL=%s), serving without it: %s",
+            current_app.config.get("CACHE_REDIS_URL"),
+            error,
+        )
 
 
 class _LocalCache:

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
@@ -50,20 +51,25 @@ class PublishedStore:
     so start-up time and memory grow with the records, not with the triples.
     """
 
-    def __init__(self, data: DataSet, graph_cache_size: int = 2048):
+    def __init__(
+        self,
+        data: DataSet,
+        graph_cache_size: int = 2048,
+        source: GraphSource | None = None,
+    ):
         self.data = data
         self.version = data.version
+        self.source = source or RecordGraphs(data)
         self.resources: dict[tuple[str, str], Resource] = {
             (kind, slug): Resource(kind, slug, organization)
             for organization in data.organizations
             for kind, slug, _ in declared_slugs(organization)
         }
-        self._by_slug = {organization.slug: organization for organization in data.organizations}
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
 
     @classmethod
-    def from_directory(cls, directory: Path) -> PublishedStore:
-        return cls(load_directory(directory))
+    def from_directory(cls, directory: Path, graph_cache_size: int = 2048) -> PublishedStore:
+        return cls(load_directory(directory), graph_cache_size)
 
     @property
     def organizations(self) -> tuple[Organization, ...]:
@@ -81,14 +87,11 @@ class PublishedStore:
         return self._graph(organization.slug)
 
     def _build_graph(self, slug: str) -> Graph:
-        return organization_graph(self._by_slug[slug])
+        return self.source.organization_graph(slug)
 
     def union(self) -> Graph:
         """Every published triple, for dumps and queries."""
-        graph = new_graph()
-        for organization in self.organizations:
-            graph += organization_graph(organization)
-        return graph
+        return self.source.union()
 
     def document(self, resource: Resource) -> Graph:
         """What the document about a resource says.
@@ -106,7 +109,10 @@ class PublishedStore:
         neighbours = {
             node
             for node in set(document.subjects()) | set(document.objects())
-            if isinstance(node, URIRef) and node != resource.uri and uris.path_of(str(node))
+            if isinstance(node, URIRef)
+            and node != resource.uri
+            and uris.path_of(str(node))
+            and not uris.is_part(node)
         }
         for neighbour in neighbours:
             for predicate in (RDF.type, *LABEL_PROPERTIES):
@@ -115,9 +121,35 @@ class PublishedStore:
         return document
 
 
+class GraphSource(Protocol):
+    """Where the graphs of a store's organisations come from."""
+
+    def organization_graph(self, slug: str) -> Graph: ...
+
+    def union(self) -> Graph: ...
+
+
+class RecordGraphs:
+    """Graphs built in this process from the records (the default, in-memory store)."""
+
+    def __init__(self, data: DataSet):
+        self.by_slug = {organization.slug: organization for organization in data.organizations}
+
+    def organization_graph(self, slug: str) -> Graph:
+        return organization_graph(self.by_slug[slug])
+
+    def union(self) -> Graph:
+        graph = new_graph()
+        for organization in self.by_slug.values():
+            graph += organization_graph(organization)
+        return graph
+
+
 def _add_description(source: Graph, subject: Node, target: Graph) -> None:
-    """Concise bounded description: the subject's statements, following blank nodes."""
+    """Concise bounded description: the subject's statements, following its parts."""
     for predicate, value in source.predicate_objects(subject):
         target.add((subject, predicate, value))
-        if isinstance(value, BNode):
+        if isinstance(value, BNode) or (
+            isinstance(value, URIRef) and uris.is_part(value) and (value, None, None) not in target
+        ):
             _add_description(source, value, target)

@@ -26,6 +26,15 @@ def thing(kind: str, slug: str) -> URIRef:
     return URIRef(f"{INTERNAL_BASE}id/{kind}/{slug}")
 
 
+def part(owner: URIRef, name: str) -> URIRef:
+    """A node described only as part of its owner's description: ``{owner}#{name}``."""
+    return URIRef(f"{owner}#{name}")
+
+
+def is_part(uri: str) -> bool:
+    return uri.startswith(INTERNAL_BASE) and "#" in uri
+
+
 def internal(path: str) -> URIRef:
     """Any other published URI (catalogue, dataset, …) in the internal base."""
     return URIRef(INTERNAL_BASE + path.lstrip("/"))

@@ -1,0 +1,121 @@
+"""A client for any SPARQL 1.1 server: the Protocol for queries and updates, the Graph
+Store Protocol for uploading graphs.
+
+Every call has a timeout; a server that cannot be reached or answers 5xx raises
+``StoreUnavailable`` (the service answers 503 and retries later), a 4xx raises
+``StoreError`` with the server's message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+
+from .safe_rdf import parse_ntriples
+
+
+class StoreError(Exception):
+    """The store refused a request (a bug in what we sent, or its configuration)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store did not answer; the same request may succeed later."""
+
+
+@dataclass(frozen=True)
+class StoreEndpoints:
+    query: str
+    update: str
+    graph_store: str | None = None  # SPARQL 1.1 Graph Store Protocol, optional
+
+    @classmethod
+    def from_config(cls, config) -> StoreEndpoints:
+        """The endpoints of OPENDATA_STORE_*; a malformed URL names its setting."""
+        endpoints = cls(
+            query=config["STORE_QUERY_URL"] or "",
+            update=config["STORE_UPDATE_URL"] or "",
+            graph_store=config["STORE_GRAPH_URL"] or None,
+        )
+        for setting, url in (
+            ("OPENDATA_STORE_QUERY_URL", endpoints.query),
+            ("OPENDATA_STORE_UPDATE_URL", endpoints.update),
+            ("OPENDATA_STORE_GRAPH_URL", endpoints.graph_store or "http://unused/"),
+        ):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{setting} must be an http(s) URL of the store, not {url!r}")
+        return endpoints
+
+
+class SparqlClient:
+    """Talks to one SPARQL 1.1 server over keep-alive HTTP connections."""
+
+    def __init__(self, endpoints: StoreEndpoints, timeout: float):
+        self.endpoints = endpoints
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def query(self, text: str, accept: str, default_graph: str | None = None) -> bytes:
+        """The raw result of a query, in the media type asked for."""
+        data = {"query": text}
+        if default_graph:
+            data["default-graph-uri"] = default_graph
+        response = self._send("POST", self.endpoints.query, data=data, headers={"Accept": accept})
+        return response.content
+
+    def select(self, text: str) -> list[dict[str, str]]:
+        """SELECT rows as {variable: value} (values as plain strings)."""
+        raw = self.query(text, "application/sparql-results+json")
+        try:
+            bindings = json.loads(raw)["results"]["bindings"]
+        except (ValueError, KeyError) as error:
+            raise StoreError(f"the store answered a SELECT with no JSON results: {error}") from None
+        return [{name: cell["value"] for name, cell in row.items()} for row in bindings]
+
+    def construct(self, text: str):
+        """A CONSTRUCT result as an rdflib graph (fetched as N-Triples: no XML to parse)."""
+        return parse_ntriples(self.query(text, "application/n-triples"))
+
+    def update(self, text: str) -> None:
+        """One update request; a SPARQL 1.1 store applies all its operations or none."""
+        self._send(
+            "POST",
+            self.endpoints.update,
+            data=text.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
+        )
+
+    def put_graph(self, graph_iri: str, ntriples: bytes) -> None:
+        """Replace one named graph: Graph Store Protocol PUT, else a SPARQL update."""
+        if self.endpoints.graph_store:
+            self._send(
+                "PUT",
+                self.endpoints.graph_store,
+                params={"graph": graph_iri},
+                data=ntriples,
+                headers={"Content-Type": "application/n-triples"},
+            )
+        else:
+            body = ntriples.decode("utf-8")
+            self.update(
+                f"DROP SILENT GRAPH <{graph_iri}> ;\n"
+                f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}\n}} }}"
+            )
+
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as error:
+            raise StoreUnavailable(f"the SPARQL store at {url} did not answer: {error}") from None
+        if response.status_code >= 500:
+            raise StoreUnavailable(
+                f"the SPARQL store at {url} failed ({response.status_code}): {response.text[:300]}"
+            )
+        if response.status_code >= 400:
+            raise StoreError(
+                f"the SPARQL store at {url} refused ({response.status_code}): {response.text[:300]}"
+            )
+        return response

@@ -1,0 +1,264 @@
+"""Publishing into, and reading from, a SPARQL 1.1 store shared by many instances.
+
+Layout in the store (all IRIs in the internal base, never shown to clients):
+
+* ``graph/org/{slug}/{hash}``: what one organisation publishes, one graph per
+  content version, uploaded before it goes live;
+* ``graph/source/{slug}/{hash}``: that organisation's validated source document, as
+  JSON, so every instance renders exactly what the publisher validated;
+* ``graph/published``: the union of the live organisation graphs, the default
+  graph of ``/sparql`` and the source of the dumps;
+* ``graph/meta``: which content version of each organisation is live, and the
+  version of the whole dataset.
+
+A publish uploads the changed organisations' graphs first, then goes live with one
+update request (pointers, the published union and the version together); a SPARQL
+1.1 store applies all operations of a request or none, so readers see the previous
+version or the new one, never half of one, and a failed publish changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from . import uris
+from .graph import organization_graph
+from .records import (
+    DATA_SUFFIXES,
+    DataProblem,
+    DataSet,
+    InvalidData,
+    load_directory,
+    organization_from_document,
+    read_yaml,
+)
+from .remote import SparqlClient, StoreError
+
+PUBLISHED = uris.internal("graph/published")
+META = uris.internal("graph/meta")
+DATASET = uris.internal("graph/meta/dataset")
+TERMS = uris.INTERNAL_BASE + "vocab/service#"
+VERSION, LIVE, HASH, SOURCE, FILE, DOCUMENT = (
+    URIRef(TERMS + name) for name in ("version", "live", "hash", "source", "file", "document")
+)
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class LiveOrganization:
+    """One row of the meta graph: what is live for an organisation."""
+
+    slug: str
+    hash: str
+    graph: str
+    source: str
+    file: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: str
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def org_graph(slug: str, digest: str) -> str:
+    return str(uris.internal(f"graph/org/{slug}/{digest}"))
+
+
+def source_graph(slug: str, digest: str) -> str:
+    return str(uris.internal(f"graph/source/{slug}/{digest}"))
+
+
+# ---------------------------------------------------------------------------
+# Publishing (the CLI)
+
+
+def publish(directory: Path, client: SparqlClient) -> PublishResult:
+    """Validate a data directory and make it the live version in the store.
+
+    InvalidData is raised before anything is written; a StoreError mid-way leaves
+    the previous version live (uploaded graphs that never went live are harmless).
+    """
+    dataset = load_directory(directory)
+    documents = _documents(directory)
+    live = {row.slug: row for row in read_live(client)}
+    wanted = {}
+    for organization in dataset.organizations:
+        document = documents[organization.source]
+        digest = _digest(document)
+        wanted[organization.slug] = LiveOrganization(
+            organization.slug,
+            digest,
+            org_graph(organization.slug, digest),
+            source_graph(organization.slug, digest),
+            organization.source,
+        )
+        if live.get(organization.slug) is None or live[organization.slug].hash != digest:
+            client.put_graph(
+                wanted[organization.slug].graph, _ntriples(organization_graph(organization))
+            )
+            client.put_graph(wanted[organization.slug].source, _source_ntriples(document))
+    changed = [slug for slug, row in wanted.items() if live.get(slug) != row]
+    removed = [slug for slug in live if slug not in wanted]
+    if changed or removed or read_version(client) != dataset.version:
+        client.update(
+            _go_live(
+                dataset,
+                [live[s] for s in removed + changed if s in live],
+                [wanted[s] for s in changed],
+            )
+        )
+    for row in (live[s] for s in removed + changed if s in live):
+        # an old graph left behind wastes space, nothing more
+        with contextlib.suppress(StoreError):
+            client.update(f"DROP SILENT GRAPH <{row.graph}> ; DROP SILENT GRAPH <{row.source}>")
+    return PublishResult(dataset.version, tuple(changed), tuple(removed))
+
+
+def _documents(directory: Path) -> dict[str, dict]:
+    """The parsed YAML of every file (already validated by load_directory)."""
+    documents = {}
+    for path in sorted(Path(directory).iterdir()):
+        if path.suffix in DATA_SUFFIXES and path.is_file():
+            problems: list[DataProblem] = []
+            documents[path.name] = read_yaml(path.name, path.read_bytes(), problems)
+            if problems:
+                raise InvalidData(problems)
+    return documents
+
+
+def _digest(document: dict) -> str:
+    return hashlib.sha256(_json(document).encode()).hexdigest()[:16]
+
+
+def _json(document: dict) -> str:
+    # default=str: YAML dates become ISO strings, which the schema reads back.
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+def _source_ntriples(document: dict) -> bytes:
+    line = f"<{DATASET}> <{DOCUMENT}> {Literal(_json(document), datatype=RDF.JSON).n3()} .\n"
+    return line.encode("utf-8")
+
+
+def _go_live(
+    dataset: DataSet, old: Iterable[LiveOrganization], new: Iterable[LiveOrganization]
+) -> str:
+    operations = []
+    for row in old:
+        operations.append(f"DELETE {{ {_in(PUBLISHED)} }} WHERE {{ {_in(row.graph)} }}")
+        operations.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{_subject(row.slug)}> ?p ?o }} }}")
+    for row in new:
+        operations.append(f"INSERT {{ {_in(PUBLISHED)} }} WHERE {{ {_in(row.graph)} }}")
+        operations.append(f"INSERT DATA {{ GRAPH <{META}> {{ {_meta_triples(row)} }} }}")
+    operations.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{DATASET}> <{VERSION}> ?v }} }}")
+    version = Literal(dataset.version).n3()
+    operations.append(f"INSERT DATA {{ GRAPH <{META}> {{ <{DATASET}> <{VERSION}> {version} }} }}")
+    return " ;\n".join(operations)
+
+
+def _in(graph: str) -> str:
+    return f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+
+
+def _subject(slug: str) -> str:
+    return str(uris.internal(f"graph/meta/organization/{slug}"))
+
+
+def _meta_triples(row: LiveOrganization) -> str:
+    subject = f"<{_subject(row.slug)}>"
+    return (
+        f"{subject} <{LIVE}> <{row.graph}> ; <{SOURCE}> <{row.source}> ; "
+        f"<{HASH}> {Literal(row.hash).n3()} ; <{FILE}> {Literal(row.file).n3()} ."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Reading (every instance)
+
+
+def read_version(client: SparqlClient) -> str | None:
+    rows = client.select(f"SELECT ?v WHERE {{ GRAPH <{META}> {{ <{DATASET}> <{VERSION}> ?v }} }}")
+    return rows[0]["v"] if rows else None
+
+
+def read_live(client: SparqlClient) -> list[LiveOrganization]:
+    rows = client.select(
+        f"SELECT ?s ?graph ?source ?hash ?file WHERE {{ GRAPH <{META}> {{ "
+        f"?s <{LIVE}> ?graph ; <{SOURCE}> ?source ; <{HASH}> ?hash ; <{FILE}> ?file }} }}"
+    )
+    return [
+        LiveOrganization(
+            row["s"].rsplit("/", 1)[1], row["hash"], row["graph"], row["source"], row["file"]
+        )
+        for row in rows
+    ]
+
+
+def read_documents(client: SparqlClient, sources: list[str]) -> dict[str, dict]:
+    """Source graph IRI → the organisation's validated document, in batches."""
+    documents = {}
+    for start in range(0, len(sources), BATCH):
+        values = " ".join(f"<{iri}>" for iri in sources[start : start + BATCH])
+        rows = client.select(
+            f"SELECT ?g ?json WHERE {{ VALUES ?g {{ {values} }} "
+            f"GRAPH ?g {{ <{DATASET}> <{DOCUMENT}> ?json }} }}"
+        )
+        documents.update((row["g"], json.loads(row["json"])) for row in rows)
+    return documents
+
+
+class StoreReader:
+    """Keeps an instance's records in step with the live version in the store.
+
+    Only organisations whose content changed are fetched and validated again, so
+    a publish that touches one organisation costs one organisation's work.
+    """
+
+    def __init__(self, client: SparqlClient):
+        self.client = client
+        self.rows: dict[str, LiveOrganization] = {}
+        self.organizations: dict[str, object] = {}
+
+    def dataset(self) -> DataSet | None:
+        """The live dataset, or None when nothing has been published yet."""
+        version = read_version(self.client)
+        if version is None:
+            return None
+        live = {row.slug: row for row in read_live(self.client)}
+        stale = [row for slug, row in live.items() if self.rows.get(slug) != row]
+        documents = read_documents(self.client, [row.source for row in stale])
+        for row in stale:
+            if row.source not in documents:
+                raise StoreError(f"the store has no source document {row.source}")
+            self.organizations[row.slug] = organization_from_document(
+                row.file, documents[row.source]
+            )
+        self.rows = live
+        self.organizations = {slug: self.organizations[slug] for slug in live}
+        ordered = sorted(self.organizations.values(), key=lambda o: o.source)
+        return DataSet(tuple(ordered), version)
+
+    def organization_graph(self, slug: str) -> Graph:
+        row = self.rows[slug]
+        return self.client.construct(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{row.graph}> {{ ?s ?p ?o }} }}"
+        )
+
+    def published_graph(self) -> Graph:
+        return self.client.construct(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{PUBLISHED}> {{ ?s ?p ?o }} }}"
+        )
