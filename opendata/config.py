@@ -26,3 +26,10 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_URL_LENGTH = 4096
+    # DCAT catalogue: datasets per page (harvesters follow hydra:next), and the slug of
+    # the organisation that publishes the catalogue (None: the parent organisation of
+    # the first data file, e.g. the city administration).
+    CATALOG_PAGE_SIZE = 100
+    CATALOG_PUBLISHER = None
+    # Entries in the Atom change feed, newest first.
+    FEED_SIZE = 100

@@ -48,13 +48,18 @@ def representation(
     render: Callable[[], bytes],
     modified: dt.date,
     language: str | None = None,
+    relocate: bool = True,
 ) -> Representation:
-    """The cached representation, rendering it (in the internal base) on first use."""
+    """The cached representation, rendering it (in the internal base) on first use.
+
+    ``relocate=False`` is for bytes that are already public (a gzip of a relocated
+    representation): replacing bytes inside compressed data would corrupt it.
+    """
     cache_key = "|".join(("rep", version, key, fmt.name, language or "-", base))
     found = cache.get(cache_key)
     if found is not None:
         return found
-    body = uris.relocate(render(), base)
+    body = uris.relocate(render(), base) if relocate else render()
     made = Representation(
         body=body,
         content_type=fmt.content_type,
