@@ -13,7 +13,7 @@ from flask import Flask
 from . import errors, publishing, rendering, security
 from .config import Defaults
 from .i18n import current_language, gettext
-from .views import home, resources, vocab
+from .views import catalog, discovery, dumps, home, resources, vocab
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -27,6 +27,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
-    for blueprint in (home.bp, resources.bp, vocab.bp):
+    for blueprint in (home.bp, resources.bp, vocab.bp, catalog.bp, dumps.bp, discovery.bp):
         app.register_blueprint(blueprint)
     return app

@@ -43,3 +43,10 @@ class Defaults:
     MAX_HEADER_BYTES = 16 * 1024
     # Strict-Transport-Security max-age; set it (e.g. 31536000) when served over HTTPS only.
     HSTS_SECONDS = 0
+    # DCAT catalogue: datasets per page (harvesters follow hydra:next), and the slug of
+    # the organisation that publishes the catalogue (None: the parent organisation of
+    # the first data file, e.g. the city administration).
+    CATALOG_PAGE_SIZE = 100
+    CATALOG_PUBLISHER = None
+    # Entries in the Atom change feed, newest first.
+    FEED_SIZE = 100

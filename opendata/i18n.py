@@ -75,6 +75,69 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "",
         "en": "English texts are translations by the publisher; German texts are authoritative.",
     },
+    # Catalogue (DCAT), dumps, change feed. Texts with {name}/{parent}/{format} name
+    # things from the data.
+    "catalog.title": {"de": "Offene Daten: Datenkatalog", "en": "Open data: data catalogue"},
+    "catalog.description": {
+        "de": "Die Datensätze dieses Dienstes: je Organisation ihre Beschreibung mit"
+        " Programmen, Ansprechpersonen und Kontaktdaten als Linked Open Data, zum"
+        " Herunterladen in N-Triples, Turtle und JSON-LD.",
+        "en": "The datasets of this service: for each organisation, its description with"
+        " programmes, contact persons and contact details as linked open data, for download"
+        " in N-Triples, Turtle and JSON-LD.",
+    },
+    "dataset.title": {
+        "de": "{name}: Organisation, Programme und Kontakt",
+        "en": "{name}: organisation, programmes and contact",
+    },
+    "dataset.description": {
+        "de": "Beschreibung der Organisation {name} ({parent}) als Linked Open Data nach"
+        " schema.org, W3C ORG und SKOS: Organisation, Programme, Ansprechpersonen und"
+        " Kontaktdaten.",
+        "en": "Description of the organisation {name} ({parent}) as linked open data using"
+        " schema.org, W3C ORG and SKOS: organisation, programmes, contact persons and"
+        " contact details.",
+    },
+    "distribution.title": {"de": "{name} als {format}", "en": "{name} as {format}"},
+    "distribution.description": {
+        "de": "Alle Aussagen des Datensatzes in einer {format}-Datei.",
+        "en": "All statements of the dataset in one {format} file.",
+    },
+    "sparql.title": {"de": "SPARQL-Endpunkt", "en": "SPARQL endpoint"},
+    "sparql.description": {
+        "de": "Lesender SPARQL-1.1-Endpunkt über alle veröffentlichten Daten.",
+        "en": "Read-only SPARQL 1.1 endpoint over all published data.",
+    },
+    "void.title": {"de": "Offene Daten: alle Daten", "en": "Open data: all data"},
+    "feed.title": {"de": "Offene Daten: Änderungen", "en": "Open data: changes"},
+    "catalog.datasets": {"de": "Datensätze", "en": "Datasets"},
+    "catalog.no_datasets": {
+        "de": "Keine Datensätze auf dieser Seite.",
+        "en": "No datasets on this page.",
+    },
+    "catalog.changed_since": {"de": "Geändert seit {date}", "en": "Changed since {date}"},
+    "catalog.publisher": {"de": "Herausgeber", "en": "Publisher"},
+    "catalog.themes": {"de": "Kategorien", "en": "Themes"},
+    "catalog.keywords": {"de": "Schlagwörter", "en": "Keywords"},
+    "catalog.spatial": {"de": "Raumbezug", "en": "Spatial coverage"},
+    "catalog.issued": {"de": "Veröffentlicht", "en": "Issued"},
+    "catalog.modified": {"de": "Zuletzt geändert", "en": "Last modified"},
+    "catalog.licence": {"de": "Lizenz", "en": "Licence"},
+    "catalog.downloads": {"de": "Downloads", "en": "Downloads"},
+    "catalog.landing_page": {"de": "Seite der Organisation", "en": "Organisation page"},
+    "catalog.contact": {"de": "Kontakt", "en": "Contact"},
+    "catalog.pagination": {"de": "Seiten des Katalogs", "en": "Catalogue pages"},
+    "catalog.page_of": {"de": "Seite {number} von {last}", "en": "Page {number} of {last}"},
+    "catalog.previous": {"de": "Vorherige Seite", "en": "Previous page"},
+    "catalog.next": {"de": "Nächste Seite", "en": "Next page"},
+    "catalog.machine_readable": {
+        "de": "Dieser Katalog maschinenlesbar (DCAT-AP.de)",
+        "en": "This catalogue, machine-readable (DCAT-AP.de)",
+    },
+    "catalog.more": {"de": "Weitere Zugänge", "en": "More ways in"},
+    "catalog.void": {"de": "Datensatzbeschreibung (VoID)", "en": "Dataset description (VoID)"},
+    "catalog.dumps": {"de": "Alle Daten als Datei", "en": "All data as a file"},
+    "catalog.feed": {"de": "Änderungen (Atom-Feed)", "en": "Changes (Atom feed)"},
     "error.title": {"de": "Fehler", "en": "Error"},
     "error.back_home": {"de": "Zur Startseite", "en": "Back to the home page"},
     "error.400": {"de": "Ungültige Anfrage", "en": "Bad request"},

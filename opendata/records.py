@@ -36,6 +36,19 @@ PRIMARY_LANGUAGE = "de"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Calling codes for deriving the international form of a local telephone number.
 CALLING_CODES = {"DE": "49", "AT": "43", "CH": "41"}
+# The EU data themes (publications.europa.eu/resource/authority/data-theme) and the
+# ADMS publisher types (purl.org/adms/publishertype), by code: closed lists, so a
+# misspelt code is caught here rather than published.
+DATA_THEMES = (
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL",
+    "INTR", "JUST", "REGI", "SOCI", "TECH", "TRAN",
+)  # fmt: skip
+PUBLISHER_TYPES = (
+    "Academia-ScientificOrganisation", "Company", "IndustryConsortium", "LocalAuthority",
+    "NationalAuthority", "NonGovernmentalOrganisation", "NonProfitOrganisation",
+    "PrivateIndividual(s)", "RegionalAuthority", "StandardisationBody",
+    "SupraNationalAuthority",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -305,10 +318,14 @@ class PublicationSchema(StrictSchema):
         ),
     )
     themes = fields.List(
-        fields.String(validate=validate.Regexp(r"^[A-Z]{4}$", error="must be an EU data theme")),
+        fields.String(
+            validate=validate.OneOf(DATA_THEMES, error="must be an EU data theme: {choices}")
+        ),
         load_default=(),
     )
-    publisher_type = fields.String(validate=validate.Regexp(r"^[A-Za-z]+$"))
+    publisher_type = fields.String(
+        validate=validate.OneOf(PUBLISHER_TYPES, error="must be an ADMS publisher type: {choices}")
+    )
 
     @validates_schema
     def modified_not_before_issued(self, data, **kwargs):

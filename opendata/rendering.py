@@ -82,15 +82,21 @@ def representation(
     render: Callable[[], bytes],
     modified: dt.date,
     language: str | None = None,
+    relocate: bool = True,
 ) -> Representation:
-    """The cached representation, rendering it (in the internal base) on first use."""
+    """The cached representation, rendering it (in the internal base) on first use.
+
+    ``relocate=False`` is for bytes that are already public (a gzip of a relocated
+    representation): replacing bytes inside compressed data would corrupt it.
+    """
     cache_key = "|".join(("rep", version, key, fmt.name, language or "-", base))
     local = current_app.extensions[LOCAL_CACHE]
     found = local.get(cache_key)
     if found is None:
         found = shared_get(cache_key)
         if found is None:
-            found = Representation.of(uris.relocate(render(), base), fmt, modified, language)
+            body = uris.relocate(render(), base) if relocate else render()
+            found = Representation.of(body, fmt, modified, language)
             shared_set(cache_key, found)
         local.put(cache_key, found)
     return found

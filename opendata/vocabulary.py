@@ -31,6 +31,17 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
+# Controlled vocabularies whose concepts the DCAT catalogue uses as values.
+EU_DATA_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+IANA_MEDIA_TYPE = Namespace("http://www.iana.org/assignments/media-types/")
+ADMS_PUBLISHER_TYPE = Namespace("http://purl.org/adms/publishertype/")
+DCATDE_LICENSE = Namespace("http://dcat-ap.de/def/licenses/")
+DCATDE_GEOCODING = Namespace("http://dcat-ap.de/def/politicalGeocoding/")
+# W3C format identifiers, for void:feature.
+W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
 # Prefix → namespace, for every serialisation and for the JSON-LD context.
 PREFIXES: dict[str, Namespace] = {
     "schema": Namespace(str(SDO)),
@@ -59,12 +70,19 @@ LABEL_PROPERTIES = (SDO.name, SKOS.prefLabel, DCTERMS.title)
 
 __all__ = [
     "ADMS",
+    "ADMS_PUBLISHER_TYPE",
     "DCAT",
     "DCATAP",
     "DCATDE",
+    "DCATDE_GEOCODING",
+    "DCATDE_LICENSE",
     "DCTERMS",
+    "EU_DATA_THEME",
+    "EU_FILE_TYPE",
+    "EU_LANGUAGE",
     "FOAF",
     "HYDRA",
+    "IANA_MEDIA_TYPE",
     "LABEL_PROPERTIES",
     "LOCN",
     "ORG",
@@ -78,5 +96,6 @@ __all__ = [
     "SKOS",
     "VCARD",
     "VOID",
+    "W3C_FORMATS",
     "XSD",
 ]

@@ -1,0 +1,146 @@
+"""How crawlers, portals and feed readers find the data.
+
+* ``/.well-known/void``: the VoID description (RFC 8615 well-known location, VoID §7):
+  size, dumps, SPARQL endpoint, vocabularies and licence of the published data;
+* ``/sitemap.xml``: every HTML page with the day it last changed;
+* ``/robots.txt``: points at the sitemap;
+* ``/feed.atom``: an Atom feed of resources, most recently modified first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, abort, current_app, request
+from werkzeug.wrappers import Response
+
+from .. import catalog, uris
+from ..formats import RDF_FORMATS, Format, NotAcceptable, negotiate
+from ..http import send
+from ..i18n import DEFAULT_LANGUAGE, gettext
+from ..pages import Reader
+from ..publishing import current_store, public_base
+from ..rendering import representation, serialize
+from ..store import PublishedStore, Resource
+
+bp = Blueprint("discovery", __name__)
+
+SITEMAP = Format("xml", "application/xml", None, "Sitemap")
+ROBOTS = Format("txt", "text/plain", None, "Text")
+ATOM = Format("atom", "application/atom+xml", None, "Atom")
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    try:
+        fmt = negotiate(request.headers.get("Accept"), RDF_FORMATS)
+    except NotAcceptable:
+        offered = ", ".join(f.media_type for f in RDF_FORMATS)
+        abort(406, description=f"The VoID description is available as: {offered}.")
+    store = current_store()
+    sparql = "sparql" in current_app.blueprints
+    publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
+
+    def make() -> bytes:
+        return serialize(catalog.void_graph(store, publisher, sparql), fmt)
+
+    key = f"void|{'sparql' if sparql else '-'}"
+    rep = representation(store.version, key, fmt, public_base(), make, store.modified)
+    return send(rep, negotiated=True)
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    store = current_store()
+
+    def make() -> bytes:
+        root = ET.Element("urlset", xmlns=SITEMAP_NS)
+        pages = [("/", store.modified), ("/catalog.html", store.modified)]
+        pages += [
+            (f"{catalog.dataset_path(o.slug)}.html", o.publication.modified)
+            for o in catalog.datasets(store)
+        ]
+        pages += [(f"/doc/{r.key}.html", r.modified) for r in sorted_resources(store)]
+        for path, modified in pages:
+            url = ET.SubElement(root, "url")
+            ET.SubElement(url, "loc").text = uris.internal(path)
+            ET.SubElement(url, "lastmod").text = modified.isoformat()
+        return xml_bytes(root)
+
+    return send(
+        representation(store.version, "sitemap", SITEMAP, public_base(), make, store.modified)
+    )
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    store = current_store()
+
+    def make() -> bytes:
+        return f"User-agent: *\nAllow: /\nSitemap: {uris.internal('sitemap.xml')}\n".encode()
+
+    return send(
+        representation(store.version, "robots", ROBOTS, public_base(), make, store.modified)
+    )
+
+
+@bp.get("/feed.atom")
+def feed() -> Response:
+    store = current_store()
+    size = current_app.config["FEED_SIZE"]
+    publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
+
+    def make() -> bytes:
+        newest = sorted(sorted_resources(store), key=lambda r: r.modified, reverse=True)[:size]
+        root = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: DEFAULT_LANGUAGE})
+        ET.SubElement(root, "id").text = uris.internal("feed.atom")
+        ET.SubElement(root, "title").text = gettext("feed.title", DEFAULT_LANGUAGE)
+        ET.SubElement(root, "updated").text = timestamp(store.modified)
+        link(root, "self", ATOM.media_type, uris.internal("feed.atom"))
+        link(root, "alternate", "text/html", uris.internal("catalog.html"))
+        ET.SubElement(ET.SubElement(root, "author"), "name").text = publisher.name.primary
+        for resource in newest:
+            entry(root, store, resource)
+        return xml_bytes(root)
+
+    return send(representation(store.version, "feed", ATOM, public_base(), make, store.modified))
+
+
+def entry(root: ET.Element, store: PublishedStore, resource: Resource) -> None:
+    label = Reader(store.organization_graph(resource.organization), DEFAULT_LANGUAGE)
+    element = ET.SubElement(root, "entry")
+    ET.SubElement(element, "id").text = str(resource.uri)
+    ET.SubElement(element, "title").text = label.label(resource.uri).text
+    ET.SubElement(element, "updated").text = timestamp(resource.modified)
+    ET.SubElement(
+        element,
+        "category",
+        term=resource.kind,
+        label=gettext(f"kind.{resource.kind}", DEFAULT_LANGUAGE),
+    )
+    document = uris.internal(f"doc/{resource.key}")
+    link(element, "alternate", "text/html", f"{document}.html")
+    for fmt in RDF_FORMATS:
+        link(element, "alternate", fmt.media_type, f"{document}.{fmt.name}")
+
+
+def link(parent: ET.Element, rel: str, media_type: str, href: str) -> None:
+    ET.SubElement(parent, "link", rel=rel, type=media_type, href=href)
+
+
+def sorted_resources(store: PublishedStore) -> list[Resource]:
+    return sorted(store.resources.values(), key=lambda r: (r.kind, r.slug))
+
+
+def timestamp(day: dt.date) -> str:
+    """An RFC 3339 time for a day: the data records days, so its first moment (UTC)."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

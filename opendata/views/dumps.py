@@ -1,0 +1,126 @@
+"""Dumps of the published graph for bulk download.
+
+``/dumps/all.{nt,ttl,jsonld}`` is every published triple; ``/dumps/organization/{slug}.…``
+is one organisation's part (the distributions of its catalogue dataset). Each is also
+served gzipped under the same name plus ``.gz``.
+
+A dump is serialised once per data version, from a copy of the graph with canonical
+blank-node labels and triples in sorted order, so that every worker process renders the
+same bytes (and the same ETag). The ``.gz`` variant is the gzip of exactly those bytes,
+sent as ``application/gzip``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from flask import Blueprint, abort
+from rdflib import Graph
+from rdflib.compare import to_canonical_graph
+from werkzeug.wrappers import Response
+
+from .. import catalog
+from ..formats import JSONLD, NTRIPLES, Format
+from ..graph import new_graph
+from ..http import send
+from ..publishing import current_store, public_base
+from ..records import Organization
+from ..rendering import Representation, representation, serialize
+
+bp = Blueprint("dumps", __name__)
+
+GZIP_MEDIA_TYPE = "application/gzip"
+
+
+@bp.get("/dumps/<name>")
+def whole(name: str) -> Response:
+    return send(dump(None, *parse(name, "all")))
+
+
+@bp.get("/dumps/organization/<name>")
+def part(name: str) -> Response:
+    slug = name.partition(".")[0]
+    organization = catalog.find_organization(current_store(), slug)
+    if organization is None:
+        abort(404, description=f"There is no organisation {slug!r}, so no dump of it.")
+    return send(dump(organization, *parse(name, slug)))
+
+
+def parse(name: str, expected: str) -> tuple[catalog.DumpFormat, bool]:
+    """'all.ttl.gz' → (Turtle, gzipped); 404 listing the dumps for anything else."""
+    stem, _, extension = name.partition(".")
+    gzipped = extension.endswith(".gz")
+    found = catalog.DUMPS_BY_EXTENSION.get(extension.removesuffix(".gz"))
+    if stem != expected or found is None:
+        names = ", ".join(
+            f"{expected}.{d.format.name}{gz}" for d in catalog.DUMP_FORMATS for gz in ("", ".gz")
+        )
+        abort(404, description=f"No dump {name!r} here; there are: {names}.")
+    return found, gzipped
+
+
+def dump(organization: Organization | None, found: catalog.DumpFormat, gzipped: bool):
+    plain = render(organization, found.format)
+    if not gzipped:
+        return plain
+    store = current_store()
+    compressed = Format(f"{found.format.name}.gz", GZIP_MEDIA_TYPE, None, "gzip")
+    return representation(
+        store.version,
+        dump_key(organization),
+        compressed,
+        public_base(),
+        # mtime=0: the same bytes in every process and every run.
+        lambda: gzip.compress(plain.body, mtime=0),
+        modified(organization),
+        relocate=False,
+    )
+
+
+def render(organization: Organization | None, fmt: Format) -> Representation:
+    store = current_store()
+
+    def make() -> bytes:
+        source = store.organization_graph(organization) if organization else store.union()
+        return stable_serialization(source, fmt)
+
+    key = dump_key(organization)
+    return representation(store.version, key, fmt, public_base(), make, modified(organization))
+
+
+def stable_serialization(graph: Graph, fmt: Format) -> bytes:
+    """The same bytes for the same graph in any process.
+
+    Blank nodes get canonical labels; rdflib's Turtle is then ordered, but its
+    N-Triples and JSON-LD follow hash order, so their lines and arrays are sorted.
+    """
+    copy = new_graph()
+    copy += to_canonical_graph(graph)
+    body = serialize(copy, fmt)
+    if fmt is NTRIPLES:
+        return b"".join(sorted(body.splitlines(keepends=True)))
+    if fmt is JSONLD:
+        document = _ordered(json.loads(body))
+        return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    return body
+
+
+def _ordered(value, keep_order: bool = False):
+    """JSON-LD with its arrays sorted; only @list arrays carry an order of their own."""
+    if isinstance(value, dict):
+        return {key: _ordered(item, keep_order=key == "@list") for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_ordered(item) for item in value]
+        if keep_order:
+            return items
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value
+
+
+def dump_key(organization: Organization | None) -> str:
+    return f"dump/{organization.slug if organization else 'all'}"
+
+
+def modified(organization: Organization | None):
+    return organization.publication.modified if organization else current_store().modified
