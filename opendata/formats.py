@@ -37,7 +37,7 @@ class Format:
 
 TURTLE = Format("ttl", "text/turtle", "turtle", "Turtle", ("application/x-turtle",))
 JSONLD = Format("jsonld", "application/ld+json", "json-ld", "JSON-LD", ("application/json",))
-RDFXML = Format("rdf", "application/rdf+xml", "pretty-xml", "RDF/XML")
+RDFXML = Format("rdf", "application/rdf+xml", "xml", "RDF/XML")
 NTRIPLES = Format("nt", "application/n-triples", "nt", "N-Triples")
 HTML = Format("html", "text/html", None, "HTML", ("application/xhtml+xml",))
 

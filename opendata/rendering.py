@@ -12,6 +12,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -22,11 +23,12 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from flask_caching import Cache
-from rdflib import Graph
+from rdflib import BNode, Graph
+from rdflib.compare import to_canonical_graph
 from werkzeug.http import http_date
 
 from . import uris
-from .formats import JSONLD, Format
+from .formats import JSONLD, NTRIPLES, RDFXML, Format
 
 cache = Cache()
 LOCAL_CACHE = "opendata.local_cache"
@@ -168,18 +170,40 @@ def jsonld_context() -> dict:
 
 
 def serialize(graph: Graph, fmt: Format) -> bytes:
-    """An RDF serialisation in the internal base.
+    """An RDF serialisation in the internal base, the same bytes in every process.
+
+    rdflib orders N-Triples, RDF/XML and JSON-LD by hash order, which differs between
+    processes; equal bytes give equal ETags across workers and instances, so lines,
+    arrays and blank-node labels are put in a canonical order here.
 
     JSON-LD is compacted with our own context passed as a dict (rdflib would fetch a
     remote one), then points at the context the service publishes, so any JSON-LD
     processor can expand it from this service alone.
     """
+    graph = _canonical(graph)
     if fmt is JSONLD:
-        context = jsonld_context()["@context"]
-        data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+        data = _compacted(graph)
         data["@context"] = uris.INTERNAL_BASE + CONTEXT_PATH
-        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    if fmt is NTRIPLES:
+        return b"".join(sorted(body.splitlines(keepends=True)))
+    if fmt is RDFXML:
+        return _sorted_descriptions(body)
+    return body
+
+
+# rdflib's flat RDF/XML: one rdf:Description per subject, subjects in hash order.
+_DESCRIPTION = re.compile(rb"^  <rdf:Description .*?^  </rdf:Description>\n", re.M | re.S)
+
+
+def _sorted_descriptions(body: bytes) -> bytes:
+    descriptions = _DESCRIPTION.findall(body)
+    if not descriptions:
+        return body
+    start = body.index(descriptions[0])
+    end = body.rindex(b"</rdf:Description>\n") + len(b"</rdf:Description>\n")
+    return body[:start] + b"".join(sorted(descriptions)) + body[end:]
 
 
 def embedded_jsonld(graph: Graph) -> str:
@@ -187,6 +211,32 @@ def embedded_jsonld(graph: Graph) -> str:
 
     '<' is escaped so the text can never close the script element.
     """
+    data = _compacted(_canonical(graph))
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+
+def _compacted(graph: Graph) -> dict:
     context = jsonld_context()["@context"]
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return json.dumps(json.loads(text), ensure_ascii=False).replace("<", "\\u003c")
+    return _ordered(json.loads(text))
+
+
+def _canonical(graph: Graph) -> Graph:
+    """The graph with canonical blank-node labels (published data has none; parsed data may)."""
+    if not any(isinstance(node, BNode) for triple in graph for node in triple):
+        return graph
+    copy = Graph(namespace_manager=graph.namespace_manager)
+    copy += to_canonical_graph(graph)
+    return copy
+
+
+def _ordered(value, keep_order: bool = False):
+    """JSON-LD with its arrays sorted; only @list arrays carry an order of their own."""
+    if isinstance(value, dict):
+        return {key: _ordered(item, keep_order=key == "@list") for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_ordered(item) for item in value]
+        if keep_order:
+            return items
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value

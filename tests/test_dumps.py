@@ -105,12 +105,16 @@ def test_dumps_use_the_configured_base():
 
 
 def test_every_process_sends_the_same_bytes():
-    """Worker processes hash strings differently; the dumps and their ETags must not differ."""
+    """Worker processes hash strings differently; dumps, documents and their ETags must not."""
     script = (
         "import json, sys; from opendata import create_app; "
-        "c = create_app({'TESTING': True}).test_client(); "
+        "c = create_app({'TESTING': True, 'RELOAD_INTERVAL': 0}).test_client(); "
         "paths = ['/dumps/all.' + e for e in ('nt', 'ttl', 'jsonld', 'nt.gz', 'jsonld.gz')]; "
-        "print(json.dumps([c.get(p).headers['ETag'] for p in paths]))"
+        "paths += [d + e for d in ('/doc/organization/bildungsbuero.', "
+        "'/doc/programme/qualitaet-vor-ort.', '/doc/person/kathrin-hinze.') "
+        "for e in ('nt', 'ttl', 'jsonld', 'rdf', 'html')]; "
+        "paths += ['/', '/catalog', '/catalog.jsonld']; "
+        "print(json.dumps([(p, c.get(p).headers['ETag']) for p in paths]))"
     )
     etags = []
     for seed in ("1", "2"):

@@ -4,25 +4,20 @@
 is one organisation's part (the distributions of its catalogue dataset). Each is also
 served gzipped under the same name plus ``.gz``.
 
-A dump is serialised once per data version, from a copy of the graph with canonical
-blank-node labels and triples in sorted order, so that every worker process renders the
-same bytes (and the same ETag). The ``.gz`` variant is the gzip of exactly those bytes,
-sent as ``application/gzip``.
+A dump is serialised once per data version, in the same stable order in every process
+(see ``rendering.serialize``), so every worker sends the same bytes and the same ETag.
+The ``.gz`` variant is the gzip of exactly those bytes, sent as ``application/gzip``.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 
 from flask import Blueprint, abort
-from rdflib import Graph
-from rdflib.compare import to_canonical_graph
 from werkzeug.wrappers import Response
 
 from .. import catalog
-from ..formats import JSONLD, NTRIPLES, Format
-from ..graph import new_graph
+from ..formats import Format
 from ..http import send
 from ..publishing import current_store, public_base
 from ..records import Organization
@@ -83,39 +78,10 @@ def render(organization: Organization | None, fmt: Format) -> Representation:
 
     def make() -> bytes:
         source = store.organization_graph(organization) if organization else store.union()
-        return stable_serialization(source, fmt)
+        return serialize(source, fmt)
 
     key = dump_key(organization)
     return representation(store.version, key, fmt, public_base(), make, modified(organization))
-
-
-def stable_serialization(graph: Graph, fmt: Format) -> bytes:
-    """The same bytes for the same graph in any process.
-
-    Blank nodes get canonical labels; rdflib's Turtle is then ordered, but its
-    N-Triples and JSON-LD follow hash order, so their lines and arrays are sorted.
-    """
-    copy = new_graph()
-    copy += to_canonical_graph(graph)
-    body = serialize(copy, fmt)
-    if fmt is NTRIPLES:
-        return b"".join(sorted(body.splitlines(keepends=True)))
-    if fmt is JSONLD:
-        document = _ordered(json.loads(body))
-        return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
-    return body
-
-
-def _ordered(value, keep_order: bool = False):
-    """JSON-LD with its arrays sorted; only @list arrays carry an order of their own."""
-    if isinstance(value, dict):
-        return {key: _ordered(item, keep_order=key == "@list") for key, item in value.items()}
-    if isinstance(value, list):
-        items = [_ordered(item) for item in value]
-        if keep_order:
-            return items
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-    return value
 
 
 def dump_key(organization: Organization | None) -> str:
