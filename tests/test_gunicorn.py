@@ -36,7 +36,7 @@ def server():
         try:
             requests.get(url + "/", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode()) from None
             time.sleep(0.2)
