@@ -63,6 +63,8 @@ class Watched:
             time.sleep(self.interval)
             try:
                 self.refresh()
+            except StoreError:
+                pass  # reported once per outage by the publication itself
             except Exception:  # a watcher that dies would silently stop publishing
                 self.app.logger.exception("looking for new data failed")
 
@@ -120,7 +122,7 @@ class StorePublication(Watched):
     """
 
     def __init__(self, app: Flask):
-        super().__init__(app, app.config["RELOAD_INTERVAL"] or 1.0)
+        super().__init__(app, app.config["RELOAD_INTERVAL"])
         try:
             endpoints = StoreEndpoints.from_config(app.config)
         except ValueError as error:

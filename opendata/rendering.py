@@ -35,8 +35,21 @@ LOCAL_CACHE = "opendata.local_cache"
 
 
 def init_app(app: Flask) -> None:
+    if "Redis" in app.config["CACHE_TYPE"] and not app.config.get("CACHE_OPTIONS"):
+        # A Redis that hangs must not hang requests: fail fast, serve without it.
+        app.config["CACHE_OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     cache.init_app(app)
     app.extensions[LOCAL_CACHE] = _LocalCache(app.config["LOCAL_CACHE_SIZE"])
+    with app.app_context():
+        try:
+            cache.get("startup-check")
+        except Exception as error:  # the service runs without the shared cache
+            app.logger.error(
+                "OPENDATA_CACHE_REDIS_URL=%s cannot be reached (%s); serving without the"
+                " shared cache until it can",
+                app.config.get("CACHE_REDIS_URL"),
+                error,
+            )
 
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"

@@ -258,7 +258,7 @@ class StoreReader:
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{row.graph}> {{ ?s ?p ?o }} }}"
         )
 
-    def published_graph(self) -> Graph:
+    def union(self) -> Graph:
         return self.client.construct(
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{PUBLISHED}> {{ ?s ?p ?o }} }}"
         )

@@ -13,6 +13,11 @@ import pytest
 from rdflib import Graph
 
 from opendata import create_app
+from opendata.remote import SparqlClient, StoreEndpoints
+from opendata.sparql_store import publish
+
+from . import servers
+from .servers import store_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -23,14 +28,42 @@ SEED = SHARED / "seed" / "bildungsbuero-dessau-rosslau.txt"
 RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
 
 
-def make_app(data_dir: Path, **config):
+def make_app(data_dir: Path, store_url: str | None = None, **config):
+    """An app over data_dir: read from the files, or published into a SPARQL store first."""
     # No watcher threads unless a test is about reloading.
-    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "RELOAD_INTERVAL": 0, **config})
+    settings = {"DATA_DIR": str(data_dir), "TESTING": True, "RELOAD_INTERVAL": 0}
+    if store_url:
+        settings.update(store_config(store_url))
+        publish(data_dir, SparqlClient(StoreEndpoints.from_config(settings), 10))
+    return create_app({**settings, **config})
+
+
+def pytest_generate_tests(metafunc):
+    """The HTTP tests run against both backends: the files and a SPARQL store."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["memory", "sparql"])
+
+
+@pytest.fixture(scope="session")
+def store_url():
+    """An Oxigraph server: the one .ci/run started, or one of our own."""
+    if os.environ.get("OPENDATA_TEST_STORE_URL"):
+        yield os.environ["OPENDATA_TEST_STORE_URL"].rstrip("/")
+        return
+    server = servers.oxigraph().start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
 
 
 @pytest.fixture
-def app():
-    return make_app(DATA_DIR)
+def backend_store(backend, request):
+    """The store URL for the sparql backend, None for the files."""
+    return request.getfixturevalue("store_url") if backend == "sparql" else None
+
+
+@pytest.fixture
+def app(backend_store):
+    return make_app(DATA_DIR, backend_store)
 
 
 @pytest.fixture
@@ -49,8 +82,8 @@ def multi_data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def multi_client(multi_data_dir):
-    return make_app(multi_data_dir).test_client()
+def multi_client(multi_data_dir, backend_store):
+    return make_app(multi_data_dir, backend_store).test_client()
 
 
 @pytest.fixture

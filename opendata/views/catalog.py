@@ -9,6 +9,7 @@ or date-time) keeps only the datasets changed on or after that day.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import replace
@@ -24,6 +25,7 @@ from ..http import send
 from ..i18n import DEFAULT_LANGUAGE, current_language
 from ..pages import Reader
 from ..publishing import current_store, public_base
+from ..remote import StoreUnavailable
 from ..rendering import representation, serialize
 from ..vocabulary import DCAT, DCTERMS, FOAF, LOCN, SKOS, VCARD
 
@@ -41,7 +43,8 @@ def check_configuration(state: BlueprintSetupState) -> None:
     size = state.app.config["CATALOG_PAGE_SIZE"]
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ValueError(f"CATALOG_PAGE_SIZE must be a positive integer, not {size!r}")
-    with state.app.app_context():
+    # A store that cannot be reached yet is checked on the first request instead.
+    with state.app.app_context(), contextlib.suppress(StoreUnavailable):
         catalog.catalog_publisher(current_store(), state.app.config["CATALOG_PUBLISHER"])
 
 

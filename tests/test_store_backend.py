@@ -1,0 +1,246 @@
+"""The SPARQL store backend: publishing, atomic versions, shared cache, faults.
+
+Against real servers: Oxigraph (SPARQL 1.1) and Redis, started by .ci/run or by the
+fixtures; the fault tests start private ones to stop and restart them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from opendata.cli import main
+from opendata.remote import SparqlClient, StoreEndpoints
+from opendata.sparql_store import read_version
+
+from . import servers
+from .conftest import DATA_DIR, ROOT, make_app
+from .servers import store_config
+
+SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
+DOC = "/doc/organization/bildungsbuero.nt"
+
+
+def env_for(store_url: str, **extra) -> dict[str, str]:
+    settings = {f"OPENDATA_{k}": str(v) for k, v in store_config(store_url).items()}
+    return {**settings, **{f"OPENDATA_{k}": str(v) for k, v in extra.items()}}
+
+
+def copy_data(tmp_path: Path, name: str = "data") -> Path:
+    directory = tmp_path / name
+    directory.mkdir()
+    shutil.copy(SOURCE, directory / SOURCE.name)
+    return directory
+
+
+def edit(directory: Path, old: str, new: str) -> None:
+    path = directory / SOURCE.name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def client_for(store_url: str) -> SparqlClient:
+    return SparqlClient(StoreEndpoints.from_config(store_config(store_url)), 5)
+
+
+def test_publish_reports_what_changed(store_url, tmp_path):
+    data = copy_data(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["publish", str(data)], env=env_for(store_url))
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(main, ["publish", str(data)], env=env_for(store_url))
+    assert "0 organisation(s) changed" in again.output
+    edit(data, "Zerbster Straße 4", "Zerbster Straße 8")
+    changed = runner.invoke(main, ["publish", str(data)], env=env_for(store_url))
+    assert "1 organisation(s) changed" in changed.output
+    body = make_app(data, store_url=None, **store_config(store_url)).test_client().get(DOC)
+    assert "Zerbster Straße 8" in body.get_data(as_text=True)
+
+
+def test_invalid_data_is_not_published(store_url, tmp_path):
+    data = copy_data(tmp_path)
+    assert CliRunner().invoke(main, ["publish", str(data)], env=env_for(store_url)).exit_code == 0
+    before = read_version(client_for(store_url))
+    edit(data, "email: bildungsbuero@dessau-rosslau.de", "email: nonsense")
+    result = CliRunner().invoke(main, ["publish", str(data)], env=env_for(store_url))
+    assert result.exit_code == 1
+    assert "bildungsbuero-dessau-rosslau.yaml: organization.email" in result.output
+    assert read_version(client_for(store_url)) == before
+
+
+def test_a_half_failed_publish_leaves_the_previous_version(store_url, tmp_path):
+    data = copy_data(tmp_path)
+    assert CliRunner().invoke(main, ["publish", str(data)], env=env_for(store_url)).exit_code == 0
+    before = read_version(client_for(store_url))
+    edit(data, "Zerbster Straße 4", "Zerbster Straße 9")
+    # the uploads go to a graph store that refuses them: nothing may go live
+    broken = env_for(store_url, STORE_GRAPH_URL=f"{store_url}/no-such-endpoint")
+    result = CliRunner().invoke(main, ["publish", str(data)], env=broken)
+    assert result.exit_code == 1
+    assert "previous version stays live" in result.output
+    assert read_version(client_for(store_url)) == before
+    body = make_app(data, **store_config(store_url)).test_client().get(DOC).get_data(as_text=True)
+    assert "Zerbster Straße 4" in body and "Straße 9" not in body
+
+
+def test_a_malformed_store_url_names_the_setting():
+    with pytest.raises(SystemExit, match="OPENDATA_STORE_QUERY_URL"):
+        make_app(
+            DATA_DIR,
+            STORE="sparql",
+            STORE_QUERY_URL="localhost:7878",
+            STORE_UPDATE_URL="http://127.0.0.1:7878/update",
+        )
+
+
+def test_an_unreachable_store_at_start_up_is_logged_and_answered_with_503(caplog):
+    port = servers.free_port()
+    with caplog.at_level(logging.ERROR):
+        app = make_app(DATA_DIR, **store_config(f"http://127.0.0.1:{port}"))
+    assert "OPENDATA_STORE_QUERY_URL" in caplog.text
+    response = app.test_client().get(DOC, headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "7"
+    assert response.mimetype == "text/html"
+
+
+# ---------------------------------------------------------------------------
+# Several instances over real HTTP
+
+
+def gunicorn(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = servers.free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/", timeout=2)
+            return process, url
+        except requests.RequestException:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode()) from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    if os.environ.get("OPENDATA_TEST_REDIS_URL"):
+        yield os.environ["OPENDATA_TEST_REDIS_URL"]
+        return
+    server = servers.redis().start()
+    yield f"redis://127.0.0.1:{server.port}/0"
+    server.stop()
+
+
+def test_a_publish_through_one_instance_is_read_through_another(store_url, redis_url, tmp_path):
+    data = copy_data(tmp_path)
+    env = env_for(
+        store_url,
+        CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX=f"t{time.monotonic_ns()}:",
+        DATA_DIR=data,
+        RELOAD_INTERVAL=60,
+        BASE_URI="https://daten.example.de",
+    )
+    assert CliRunner().invoke(main, ["publish", str(data)], env=env).exit_code == 0
+    first, url_a = gunicorn(env)
+    second, url_b = gunicorn(env)
+    try:
+        a = requests.get(url_a + DOC, timeout=5)
+        b = requests.get(url_b + DOC, timeout=5)
+        assert a.status_code == b.status_code == 200
+        # behind one base URI, both instances send the same bytes from the shared cache
+        assert a.headers["ETag"] == b.headers["ETag"]
+        edit(data, "Zerbster Straße 4", "Zerbster Straße 10")
+        published = subprocess.run(
+            [str(Path(sys.executable).with_name("opendata")), "publish", str(data)],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert published.returncode == 0, published.stderr
+        # no waiting: the next request through the other instance sees the new version
+        for url in (url_b, url_a, url_b):
+            body = requests.get(url + DOC, timeout=5).text
+            assert "Zerbster Straße 10" in body and "Zerbster Straße 4" not in body
+    finally:
+        for process in (first, second):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------
+# Faults: the real servers stop and come back
+
+
+def test_the_service_keeps_serving_while_redis_is_down(store_url, tmp_path, caplog):
+    redis = servers.redis().start()
+    config = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
+        "CACHE_KEY_PREFIX": f"f{time.monotonic_ns()}:",
+    }
+    app = make_app(copy_data(tmp_path), store_url, **config)
+    client = app.test_client()
+    try:
+        assert client.get(DOC).status_code == 200
+        redis.stop()
+        with caplog.at_level(logging.ERROR):
+            response = client.get("/doc/person/kathrin-hinze.ttl")
+        assert response.status_code == 200
+        assert "shared cache unreachable" in caplog.text
+        redis.start()
+        assert client.get("/doc/organization/bildungsbuero.jsonld").status_code == 200
+    finally:
+        redis.stop()
+
+
+def test_503_while_the_store_is_down_and_recovery_after(tmp_path):
+    store = servers.oxigraph(location=tmp_path / "oxigraph").start()
+    url = f"http://127.0.0.1:{store.port}"
+    try:
+        app = make_app(copy_data(tmp_path), url)
+        client = app.test_client()
+        assert client.get(DOC).status_code == 200
+        store.stop()
+        # rendered, or built from a graph fetched before: still served
+        assert client.get(DOC).status_code == 200
+        assert client.get("/doc/person/kathrin-hinze.ttl").status_code == 200
+        # the dump needs the store
+        down = client.get("/dumps/all.ttl", headers={"Accept": "text/turtle"})
+        assert down.status_code == 503
+        assert down.headers["Retry-After"] == "7"
+        assert down.mimetype == "text/turtle"
+        assert "hydra" in down.get_data(as_text=True)
+        store.start()
+        deadline = time.monotonic() + 10
+        while client.get("/dumps/all.ttl").status_code != 200:
+            assert time.monotonic() < deadline, "the service did not recover"
+            time.sleep(0.2)
+    finally:
+        store.stop()
