@@ -12,9 +12,10 @@ from flask import Flask
 
 from . import errors, publishing
 from .config import Defaults
-from .i18n import current_language, gettext
+from .i18n import LANGUAGES, current_language, gettext, localized
 from .rendering import cache
-from .views import home, resources, vocab
+from .uris import INTERNAL_BASE
+from .views import home, legal, resources, vcards, vocab
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -27,6 +28,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     publishing.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
-    for blueprint in (home.bp, resources.bp, vocab.bp):
+    # Functions, not filters: Jinja folds filters on constants at compile time, which
+    # would freeze the first request's language into the template.
+    app.jinja_env.globals.update(
+        languages=LANGUAGES, internal_base=INTERNAL_BASE, localized=localized
+    )
+    for blueprint in (home.bp, resources.bp, vocab.bp, vcards.bp, legal.bp):
         app.register_blueprint(blueprint)
     return app
