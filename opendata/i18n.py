@@ -124,7 +124,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 def select_language() -> str:
     """The reader's language: ?lang= (German when unknown), else Accept-Language, else German."""
     if "lang" in request.args:
-        asked = request.args["lang"]
+        asked = request.args["lang"].strip().lower()
         return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 

@@ -21,21 +21,21 @@ from .records import PRIMARY_LANGUAGE
 from .vocabulary import SDO
 
 VCARD = Format("vcf", "text/vcard", None, "vCard")
-KINDS = {"organization": "org", "person": "individual"}
+VCARD_KINDS = {"organization": "org", "person": "individual"}
 MAX_LINE_OCTETS = 75
 
 
 def has_card(graph: Graph, kind: str, subject: URIRef) -> bool:
     """Whether the data gives contact details for this organisation or person."""
-    return kind in KINDS and contact_for(graph, kind, subject) is not None
+    return kind in VCARD_KINDS and contact_for(graph, kind, subject) is not None
 
 
 def render(graph: Graph, kind: str, subject: URIRef, modified: dt.date, base: str) -> bytes:
     """The vCard of a resource for which ``has_card`` holds, with URIs in ``base``."""
     details = contact_for(graph, kind, subject)
-    if details is None or kind not in KINDS:
+    if details is None or kind not in VCARD_KINDS:
         raise ValueError(f"{subject} has no contact data")
-    lines = ["BEGIN:VCARD", "VERSION:4.0", f"KIND:{KINDS[kind]}"]
+    lines = ["BEGIN:VCARD", "VERSION:4.0", f"KIND:{VCARD_KINDS[kind]}"]
     lines += _alternatives("FN", _texts(graph, subject, SDO.name))
     if kind == "person":
         lines += _alternatives("TITLE", _texts(graph, subject, SDO.jobTitle))
