@@ -297,7 +297,7 @@ def test_the_keyboard_reaches_the_skip_link_first_and_focus_is_visible(open_page
 def test_the_print_stylesheet_leaves_out_navigation_and_data_links(open_page):
     page = open_page(PAGE_TYPES["organisation"])
     page.emulate_media(media="print")
-    for selector in (".languages", ".use-data", ".site-footer", ".skip-link"):
+    for selector in (".languages", ".use-data", ".site-footer", ".skip-link", ".vcards"):
         assert not page.locator(selector).is_visible(), selector
     assert page.locator(".contact address").is_visible()
 
