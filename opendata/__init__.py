@@ -12,8 +12,9 @@ from flask import Flask
 
 from . import errors, publishing, rendering, security
 from .config import Defaults
-from .i18n import current_language, gettext
-from .views import catalog, discovery, dumps, home, resources, vocab
+from .i18n import LANGUAGES, current_language, gettext, localized
+from .uris import INTERNAL_BASE
+from .views import catalog, discovery, dumps, home, legal, resources, vcards, vocab
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -26,7 +27,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     publishing.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    app.jinja_env.globals.update(_=gettext, current_language=current_language)
-    for blueprint in (home.bp, resources.bp, vocab.bp, catalog.bp, dumps.bp, discovery.bp):
-        app.register_blueprint(blueprint)
+    # Functions, not filters: Jinja folds filters on constants at compile time, which
+    # would freeze the first request's language into the template.
+    app.jinja_env.globals.update(
+        _=gettext,
+        current_language=current_language,
+        languages=LANGUAGES,
+        internal_base=INTERNAL_BASE,
+        localized=localized,
+    )
+    for view in (home, resources, vocab, vcards, legal, catalog, dumps, discovery):
+        app.register_blueprint(view.bp)
     return app

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .formats import DOCUMENT_FORMATS, HTML, JSONLD, Format, NotAcceptable, negotiate
 from .graph import new_graph
-from .i18n import MESSAGES, gettext
+from .i18n import MESSAGES, current_language, gettext
 from .remote import StoreUnavailable
 from .vocabulary import HYDRA, RDF, XSD
 
@@ -63,6 +63,9 @@ def error_response(status: int, title: str, detail: str) -> Response:
         body = f"{status} {title}\n\n{detail}\n"
     response = Response(body, status=status, content_type=fmt.content_type)
     response.vary.add("Accept")
+    if fmt is HTML:  # the page for people is in their language, like every other page
+        response.content_language.add(current_language())
+        response.vary.add("Accept-Language")
     return response
 
 

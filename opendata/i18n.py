@@ -21,8 +21,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "skip_to_content": {"de": "Zum Inhalt springen", "en": "Skip to content"},
     "home": {"de": "Startseite", "en": "Home"},
     "breadcrumb": {"de": "Sie sind hier", "en": "You are here"},
-    "language_switch": {"de": "English", "en": "Deutsch"},
-    "language_switch_label": {"de": "Diese Seite auf Englisch", "en": "Diese Seite auf Deutsch"},
+    # Each language's name in that language: the switch shows it to readers of that language.
+    "language_name": {"de": "Deutsch", "en": "English"},
     "organizations": {"de": "Organisationen", "en": "Organisations"},
     "home_intro": {
         "de": "Diese Seiten veröffentlichen Organisationen, ihre Programme und Ansprechpersonen"
@@ -149,15 +149,51 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.431": {"de": "Kopfzeilen zu groß", "en": "Headers too large"},
     "error.500": {"de": "Interner Fehler", "en": "Internal error"},
     "error.503": {"de": "Vorübergehend nicht verfügbar", "en": "Temporarily unavailable"},
+    # Layout, navigation and the pages for citizens.
+    "language_nav": {"de": "Sprache", "en": "Language"},
+    "legal_nav": {"de": "Rechtliches", "en": "Legal information"},
+    "section.contact_people": {"de": "Ansprechpersonen", "en": "Contacts"},
+    "contact_card.role": {"de": "Funktion", "en": "Role"},
+    "contact_card.office": {"de": "Stelle", "en": "Office"},
+    "contact_card.save": {"de": "Als Kontakt speichern", "en": "Save as a contact"},
+    "legal.impressum": {"de": "Impressum", "en": "Legal notice (Impressum)"},
+    "legal.privacy": {"de": "Datenschutzerklärung", "en": "Privacy notice"},
+    "legal.accessibility": {
+        "de": "Erklärung zur Barrierefreiheit",
+        "en": "Accessibility statement",
+    },
+    "legal.intro": {
+        "de": "Diese Seiten veröffentlichen Daten der folgenden Stellen."
+        " Jede Stelle ist für ihre eigenen Angaben verantwortlich.",
+        "en": "These pages publish data of the following bodies."
+        " Each body is responsible for its own information.",
+    },
+    "legal.external": {
+        "de": "Der Text auf der Website der Stelle (externer Link)",
+        "en": "The text on the body's own website (external link)",
+    },
+    "legal.missing.impressum": {
+        "de": "Für diese Stelle ist hier noch kein Impressum hinterlegt. Auskunft gibt:",
+        "en": "No legal notice has been provided here for this body yet. Please ask:",
+    },
+    "legal.missing.privacy": {
+        "de": "Für diese Stelle ist hier noch keine Datenschutzerklärung hinterlegt."
+        " Auskunft gibt:",
+        "en": "No privacy notice has been provided here for this body yet. Please ask:",
+    },
+    "legal.missing.accessibility": {
+        "de": "Für diese Stelle ist hier noch keine Erklärung zur Barrierefreiheit"
+        " hinterlegt. Auskunft gibt:",
+        "en": "No accessibility statement has been provided here for this body yet. Please ask:",
+    },
 }
 
 
 def select_language() -> str:
-    """The reader's language for this request: ?lang=, then Accept-Language, then German."""
-    if request.query_string:  # parsing the query string costs; most requests have none
-        asked = request.args.get("lang")
-        if asked in LANGUAGES:
-            return asked
+    """The reader's language: ?lang= (German when unknown), else Accept-Language, else German."""
+    if request.query_string and "lang" in request.args:  # most requests have no query
+        asked = request.args["lang"].strip().lower()
+        return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
     return _preferred(request.headers.get("Accept-Language", ""))
 
 
@@ -174,7 +210,20 @@ def current_language() -> str:
 
 
 def gettext(key: str, language: str | None = None) -> str:
+    """The message in the reader's language (or the one given)."""
     entry = MESSAGES.get(key)
     if entry is None:
         return key
     return entry.get(language or current_language()) or entry[DEFAULT_LANGUAGE]
+
+
+def localized(path: str) -> str:
+    """A link to a page of this service that keeps the reader's chosen language.
+
+    German pages link plainly; pages in another language carry ``?lang=`` so that a
+    reader who picked English stays in English from page to page.
+    """
+    language = current_language()
+    if language == DEFAULT_LANGUAGE or not path.startswith("/"):
+        return path
+    return f"{path}{'&' if '?' in path else '?'}lang={language}"

@@ -1,19 +1,21 @@
 """Document graphs → what an HTML page shows.
 
 Reads the same graph that the RDF formats serialise, so the page and the data can
-never disagree. Texts are picked in the reader's language; where a text has no
-version in that language the German one is shown and marked ``lang="de"``.
+never disagree; breadcrumbs and the contact card, which reach beyond one document,
+read the graph of the organisation that publishes the resource. Texts are picked in
+the reader's language; where a text has no version in that language the German one
+is shown and marked ``lang="de"``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
+from .contacts import ContactDetails, contact_for, kind_of
 from .records import PRIMARY_LANGUAGE
 from .vocabulary import LABEL_PROPERTIES, ORG, PROV, SDO, SKOS
 
@@ -31,29 +33,21 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Contact:
-    name: Text | None
+class ContactPerson:
+    link: Link
+    role: Text | None
+    vcard: str  # path of the person's vCard
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """Whom to contact about a page: the organisation's contact point, its people."""
+
+    details: ContactDetails
+    office: Link  # the organisation, named as its contact point is named
     contact_type: Text | None
-    street_address: str | None
-    postal_code: str | None
-    locality: str | None
-    country: str | None
-    telephone: str | None
-    telephone_international: str | None
-    email: str | None
-
-    @property
-    def tel_uri(self) -> str | None:
-        number = self.telephone_international or self.telephone
-        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+") if number else None
-
-    @property
-    def map_url(self) -> str | None:
-        """A plain link to OpenStreetMap's search; nothing is embedded or loaded."""
-        if not self.street_address:
-            return None
-        query = f"{self.street_address}, {self.postal_code} {self.locality}"
-        return "https://www.openstreetmap.org/search?query=" + quote(query)
+    people: list[ContactPerson]
+    vcard: str  # path of the organisation's vCard
 
 
 @dataclass
@@ -68,8 +62,10 @@ class Page:
     paragraphs: list[Text] = field(default_factory=list)
     sections: list[tuple[str, list[Link]]] = field(default_factory=list)
     facts: list[tuple[str, Text]] = field(default_factory=list)
-    contact: Contact | None = None
+    contact: ContactCard | None = None
     roles: list[Text] = field(default_factory=list)
+    # The trail from the home page to this page, this page last (see ``trail``).
+    breadcrumbs: list[Link] = field(default_factory=list)
 
 
 class Reader:
@@ -101,6 +97,13 @@ class Reader:
             if found:
                 return found
         return Text(str(node), None)
+
+    def short_label(self, node: Node) -> Text:
+        """The short name where there is one (the city's site names its offices so)."""
+        return self.text(node, SDO.alternateName) or self.label(node)
+
+    def link(self, node: Node, label: Text | None = None) -> Link:
+        return Link(uris.href(str(node)), label or self.label(node))
 
     def links(self, subject: Node, predicate: URIRef, inverse: bool = False) -> list[Link]:
         nodes = (
@@ -138,8 +141,16 @@ _SECTIONS = (
 )
 
 
-def build_page(graph: Graph, kind: str, slug: str, language: str) -> Page:
-    """The page model of the resource kind/slug from its document graph."""
+def build_page(
+    graph: Graph, kind: str, slug: str, language: str, context: Graph | None = None
+) -> Page:
+    """The page model of the resource kind/slug from its document graph.
+
+    ``context`` (the graph of the organisation that publishes the resource) gives the
+    breadcrumbs and the contact card, which reach beyond the document: a programme's
+    trail runs through its office's section path, a person's card shows the office's
+    address. Without it, the document graph is used for both.
+    """
     read = Reader(graph, language)
     subject = uris.thing(kind, slug)
     page = Page(kind=kind, slug=slug, title=read.label(subject))
@@ -167,35 +178,69 @@ def build_page(graph: Graph, kind: str, slug: str, language: str) -> Page:
     identifier = read.plain(subject, SDO.identifier)
     if identifier:
         page.facts.append(("municipality_key", Text(identifier[0], None)))
-    page.contact = _contact(read, subject)
+    surroundings = Reader(context if context is not None else graph, language)
+    page.breadcrumbs = trail(surroundings, kind, subject)
+    page.contact = contact_card(surroundings, kind, subject)
     return page
 
 
-def _contact(read: Reader, subject: URIRef) -> Contact | None:
-    graph = read.graph
-    point = next(iter(graph.objects(subject, SDO.contactPoint)), None)
-    address = next(iter(graph.objects(subject, SDO.address)), None)
-    if point is None and address is None:
+def trail(read: Reader, kind: str, subject: URIRef) -> list[Link]:
+    """Section path as on the city's site: sections (SKOS, broadest first), the office,
+    then a programme or person of that office; each named by its short name."""
+    return [
+        read.link(node, read.short_label(node)) for node in _trail_nodes(read.graph, kind, subject)
+    ]
+
+
+def _trail_nodes(graph: Graph, kind: str, subject: URIRef) -> list[URIRef]:
+    if kind == "concept":
+        return _broader_chain(graph, subject)
+    if kind == "organization":
+        section = next(iter(sorted(graph.objects(subject, ORG.classification))), None)
+        path = _broader_chain(graph, section) if isinstance(section, URIRef) else []
+        return [*path, subject]
+    belongs_to = {"programme": SDO.member, "person": SDO.worksFor}.get(kind)
+    if belongs_to is not None:
+        owners = sorted(
+            n for n in graph.objects(subject, belongs_to) if kind_of(n) == "organization"
+        )
+        if owners:
+            return [*_trail_nodes(graph, "organization", owners[0]), subject]
+    return [subject]
+
+
+def _broader_chain(graph: Graph, concept: URIRef) -> list[URIRef]:
+    """[broadest, …, concept] along skos:broader; a cycle in the data ends the walk."""
+    chain = [concept]
+    while True:
+        broader = next(iter(sorted(graph.objects(chain[0], SKOS.broader))), None)
+        if not isinstance(broader, URIRef) or broader in chain:
+            return chain
+        chain.insert(0, broader)
+
+
+def contact_card(read: Reader, kind: str, subject: URIRef) -> ContactCard | None:
+    details = contact_for(read.graph, kind, subject)
+    if details is None:
         return None
-    phones = read.plain(point if point is not None else subject, SDO.telephone)
-    if not phones:
-        phones = read.plain(subject, SDO.telephone)
-    local = next((p for p in phones if not p.startswith("+")), None)
-    international = next((p for p in phones if p.startswith("+")), None)
-    emails = read.plain(point, SDO.email) if point is not None else read.plain(subject, SDO.email)
-
-    def first(predicate: URIRef) -> str | None:
-        values = read.plain(address, predicate) if address is not None else []
-        return values[0] if values else None
-
-    return Contact(
-        name=read.text(point, SDO.name) if point is not None else None,
-        contact_type=read.text(point, SDO.contactType) if point is not None else None,
-        street_address=first(SDO.streetAddress),
-        postal_code=first(SDO.postalCode),
-        locality=first(SDO.addressLocality),
-        country=first(SDO.addressCountry),
-        telephone=local,
-        telephone_international=international,
-        email=emails[0] if emails else None,
+    point = details.point
+    organization = details.organization
+    office_name = (read.text(point, SDO.name) if point is not None else None) or read.label(
+        organization
     )
+    people = [
+        ContactPerson(read.link(person), read.text(person, SDO.jobTitle), vcard_path(person))
+        for person in details.people
+    ]
+    return ContactCard(
+        details=details,
+        office=read.link(organization, office_name),
+        contact_type=read.text(point, SDO.contactType) if point is not None else None,
+        people=people,
+        vcard=vcard_path(organization),
+    )
+
+
+def vcard_path(thing: URIRef) -> str:
+    """Where the vCard of an organisation or person is: its document's path + .vcf."""
+    return uris.href(str(thing)) + ".vcf"

@@ -153,6 +153,23 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class LegalText:
+    """A legal text of the publisher: written out here, or kept on its own site, or both."""
+
+    text: Text | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Legal:
+    """The texts German public bodies must publish; each is optional in the data."""
+
+    impressum: LegalText | None = None
+    privacy: LegalText | None = None
+    accessibility: LegalText | None = None
+
+
+@dataclass(frozen=True)
 class Organization:
     """One source file: an organisation with everything it publishes."""
 
@@ -174,6 +191,7 @@ class Organization:
     focus_areas: tuple[Named, ...] = ()
     programmes: tuple[Programme, ...] = ()
     people: tuple[Person, ...] = ()
+    legal: Legal = Legal()
 
 
 @dataclass(frozen=True)
@@ -338,6 +356,30 @@ class PublicationSchema(StrictSchema):
         return Publication(**data)
 
 
+class LegalTextSchema(StrictSchema):
+    text = TextField()
+    url = fields.Url(schemes={"http", "https"})
+
+    @validates_schema
+    def text_or_url(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give the text, the url of the publisher's own page, or both")
+
+    @post_load
+    def make(self, data, **kwargs) -> LegalText:
+        return LegalText(**data)
+
+
+class LegalSchema(StrictSchema):
+    impressum = fields.Nested(LegalTextSchema)
+    privacy = fields.Nested(LegalTextSchema)
+    accessibility = fields.Nested(LegalTextSchema)
+
+    @post_load
+    def make(self, data, **kwargs) -> Legal:
+        return Legal(**data)
+
+
 class OrganizationSchema(StrictSchema):
     slug = fields.String(required=True, validate=SLUG)
     name = TextField(required=True)
@@ -364,6 +406,7 @@ class OrganizationSchema(StrictSchema):
     programmes = fields.List(fields.Nested(ProgrammeSchema), load_default=())
     people = fields.List(fields.Nested(PersonSchema), load_default=())
     publication = fields.Nested(PublicationSchema, required=True)
+    legal = fields.Nested(LegalSchema)
 
     @validates_schema
     def telephone_is_convertible(self, data, **kwargs):

@@ -1,4 +1,4 @@
-"""The home page: every published organisation with its programmes."""
+"""The home page: every published organisation with its programmes and contacts."""
 
 from __future__ import annotations
 
@@ -25,19 +25,24 @@ def index() -> Response:
     def make() -> bytes:
         entries = []
         for organization in sorted(store.organizations, key=lambda o: o.name.primary):
-            graph = store.organization_graph(organization)
-            read = Reader(graph, language)
+            read = Reader(store.organization_graph(organization), language)
             uri = uris.thing("organization", organization.slug)
             entries.append(
                 {
-                    "path": uris.href(str(uri)),
-                    "name": read.label(uri),
+                    "link": read.link(uri),
+                    "keywords": read.texts(uri, SDO.keywords),
                     "parent": read.links(uri, SDO.parentOrganization),
                     "programmes": read.links(uri, SDO.memberOf),
-                    "people": read.links(uri, SDO.employee),
+                    "people": sorted(
+                        (
+                            (read.link(person), read.text(person, SDO.jobTitle))
+                            for person in read.graph.objects(uri, SDO.employee)
+                        ),
+                        key=lambda entry: entry[0].label.text,
+                    ),
                 }
             )
-        return render_template("home.html", entries=entries).encode("utf-8")
+        return render_template("home.html", entries=entries, page_path="/").encode("utf-8")
 
     rep = representation(store.version, "home", HTML, public_base(), make, store.modified, language)
     return send(rep)

@@ -101,16 +101,18 @@ def render(resource: Resource, fmt: Format):
 
 
 def html_page(store: PublishedStore, resource: Resource, graph, language: str) -> str:
-    page = build_page(graph, resource.kind, resource.slug, language)
+    context = store.organization_graph(resource.organization)
+    page = build_page(graph, resource.kind, resource.slug, language, context)
     return render_template(
         "resource.html",
         page=page,
         resource=resource,
         uri=str(resource.uri),
         doc_path=f"/doc/{resource.key}",
+        page_path=f"/doc/{resource.key}",
+        crumbs=page.breadcrumbs,
         formats=DOCUMENT_FORMATS,
         jsonld=embedded_jsonld(graph),
-        internal_base=uris.INTERNAL_BASE,
     )
 
 

@@ -1,0 +1,100 @@
+"""The legal pages every German public body publishes: Impressum, Datenschutzerklärung
+and Erklärung zur Barrierefreiheit.
+
+Their texts come from each publisher's data file (``legal:``), never from the code.
+Where a publisher has not given a text, the page names whom to ask: the publisher's
+own contact from the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template
+from werkzeug.wrappers import Response
+
+from .. import uris
+from ..formats import HTML
+from ..http import send
+from ..i18n import current_language, gettext
+from ..pages import ContactCard, Link, Reader, Text, contact_card
+from ..publishing import current_store, public_base
+from ..records import PRIMARY_LANGUAGE, LegalText
+from ..records import Text as TextRecord
+from ..rendering import representation
+from ..store import PublishedStore
+
+bp = Blueprint("legal", __name__)
+
+
+@dataclass(frozen=True)
+class PublisherSection:
+    publisher: Link
+    paragraphs: list[list[Text]]  # paragraphs of lines, from the publisher's text
+    url: str | None  # the publisher's own page with the full text
+    contact: ContactCard | None  # whom to ask when the data gives neither text nor url
+
+
+@bp.get("/impressum")
+def impressum() -> Response:
+    return legal_page("/impressum", "impressum")
+
+
+@bp.get("/datenschutz")
+def privacy() -> Response:
+    return legal_page("/datenschutz", "privacy")
+
+
+@bp.get("/barrierefreiheit")
+def accessibility() -> Response:
+    return legal_page("/barrierefreiheit", "accessibility")
+
+
+def legal_page(path: str, field: str) -> Response:
+    """The page for one field of ``legal:`` (its title is the message ``legal.<field>``)."""
+    store = current_store()
+    language = current_language()
+
+    def make() -> bytes:
+        title = Text(gettext(f"legal.{field}"), language)
+        return render_template(
+            "legal.html",
+            field=field,
+            sections=sections(store, field, language),
+            page_path=path,
+            crumbs=[Link(path, title)],
+        ).encode("utf-8")
+
+    rep = representation(
+        store.version, f"legal/{field}", HTML, public_base(), make, store.modified, language
+    )
+    return send(rep)
+
+
+def sections(store: PublishedStore, field: str, language: str) -> list[PublisherSection]:
+    """One section per publisher, in the order of their names."""
+    found = []
+    for organization in sorted(store.organizations, key=lambda o: o.name.primary):
+        read = Reader(store.organization_graph(organization), language)
+        uri = uris.thing("organization", organization.slug)
+        legal: LegalText | None = getattr(organization.legal, field)
+        text = legal.text if legal else None
+        found.append(
+            PublisherSection(
+                publisher=read.link(uri),
+                paragraphs=_paragraphs(text, language) if text else [],
+                url=legal.url if legal else None,
+                contact=None if legal else contact_card(read, "organization", uri),
+            )
+        )
+    return found
+
+
+def _paragraphs(text: TextRecord, language: str) -> list[list[Text]]:
+    """The text in the reader's language (else the publisher's), as paragraphs of lines."""
+    chosen = language if text.get(language) else PRIMARY_LANGUAGE
+    return [
+        [Text(line, chosen) for line in block.splitlines() if line.strip()]
+        for block in text[chosen].split("\n\n")
+        if block.strip()
+    ]
