@@ -10,11 +10,12 @@ from typing import Any
 
 from flask import Flask
 
-from . import errors, publishing
+from . import cors, errors, publishing
 from .config import Defaults
 from .i18n import current_language, gettext
 from .rendering import cache
-from .views import home, resources, vocab
+from .sparql import engine
+from .views import api, home, resources, sparql, vocab
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -26,7 +27,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     publishing.init_app(app)
     errors.init_app(app)
+    cors.init_app(app)
+    engine.init_app(app)
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
-    for blueprint in (home.bp, resources.bp, vocab.bp):
+    for blueprint in (home.bp, resources.bp, vocab.bp, sparql.bp, api.bp):
         app.register_blueprint(blueprint)
     return app

@@ -26,3 +26,11 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_URL_LENGTH = 4096
+    # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)
+    # in a result, size of the query text in bytes, query processes per web server
+    # process, and the memory a query may add to its process, in MiB.
+    SPARQL_TIMEOUT = 5
+    SPARQL_MAX_ROWS = 10_000
+    SPARQL_MAX_QUERY_BYTES = 16 * 1024
+    SPARQL_WORKERS = 2
+    SPARQL_MEMORY_MB = 512

@@ -30,6 +30,7 @@ HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")  # W3C's IRIs for media formats
 
 # Prefix → namespace, for every serialisation and for the JSON-LD context.
 PREFIXES: dict[str, Namespace] = {
@@ -64,6 +65,7 @@ __all__ = [
     "DCATDE",
     "DCTERMS",
     "FOAF",
+    "FORMATS",
     "HYDRA",
     "LABEL_PROPERTIES",
     "LOCN",

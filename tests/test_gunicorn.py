@@ -34,9 +34,9 @@ def server():
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(url + "/", timeout=1)
+            requests.get(url + "/", timeout=5)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode()) from None
             time.sleep(0.2)
