@@ -102,7 +102,8 @@ class RdflibEngine:
             ) from None
         except Crashed:
             raise QueryError(
-                503, "The query process stopped while answering; the query may need too much."
+                503,
+                "The query process stopped while answering; the query may need too much memory.",
             ) from None
         if isinstance(reply, QueryError):
             raise reply

@@ -48,9 +48,8 @@ TSV = Format("tsv", "text/tab-separated-values", None, "TSV")
 
 SOLUTION_FORMATS = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 GRAPH_FORMATS = RDF_FORMATS
-# What SELECT/ASK and CONSTRUCT/DESCRIBE are offered in, in the order of preference
-# (the first for */* and for no Accept at all).
-# (CSV and TSV are defined for SELECT only.)
+# What each query form is offered in, in the order of preference (the first for */*
+# and for no Accept at all). CSV and TSV are defined for SELECT only.
 SELECT_OFFERS = (*SOLUTION_FORMATS, HTML)
 ASK_OFFERS = (SPARQL_JSON, SPARQL_XML, HTML)
 GRAPH_OFFERS = (*GRAPH_FORMATS, HTML)
@@ -94,7 +93,6 @@ FORMAT_NAMES: dict[str, tuple[Format | None, Format | None]] = {
 
 TRUNCATION_NOTE = uris.internal("api#sparql-limits")
 TRUNCATED_HEADER = "SPARQL-Results-Truncated"
-
 
 READ_ONLY = (
     "This endpoint answers queries only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, …) "

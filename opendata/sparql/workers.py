@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # seconds a new process may take to load the data and warm up
 RESTART_DELAY = 1.0
+START_ATTEMPTS = 5  # a process that keeps failing to start points at a broken installation
 # The directory that holds the ``opendata`` package, so that a child can import it.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,7 +129,9 @@ class WorkerPool:
 
     def _start_one(self) -> None:
         """Start a process and put it in the idle queue once it says it is ready."""
-        while not self._closed:
+        for _ in range(START_ATTEMPTS):
+            if self._closed:
+                return
             worker = self._launch()
             if worker is not None:
                 with self._lock:
@@ -138,6 +141,7 @@ class WorkerPool:
                 worker.stop()
                 return
             time.sleep(RESTART_DELAY)
+        log.error("gave up starting a query process after %d attempts", START_ATTEMPTS)
 
     def _launch(self) -> _Worker | None:
         ours, theirs = Pipe()
