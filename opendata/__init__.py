@@ -10,11 +10,12 @@ from typing import Any
 
 from flask import Flask
 
-from . import errors, publishing, rendering, security
+from . import cors, errors, publishing, rendering, security
 from .config import Defaults
 from .i18n import LANGUAGES, current_language, gettext, localized
+from .sparql import engine
 from .uris import INTERNAL_BASE
-from .views import catalog, discovery, dumps, home, legal, resources, vcards, vocab
+from .views import api, catalog, discovery, dumps, home, legal, resources, sparql, vcards, vocab
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -27,6 +28,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     publishing.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    cors.init_app(app)
+    engine.init_app(app)
     # Functions, not filters: Jinja folds filters on constants at compile time, which
     # would freeze the first request's language into the template.
     app.jinja_env.globals.update(
@@ -36,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         internal_base=INTERNAL_BASE,
         localized=localized,
     )
-    for view in (home, resources, vocab, vcards, legal, catalog, dumps, discovery):
+    views = (home, resources, vocab, vcards, legal, catalog, dumps, discovery, sparql, api)
+    for view in views:
         app.register_blueprint(view.bp)
     return app

@@ -50,3 +50,11 @@ class Defaults:
     CATALOG_PUBLISHER = None
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
+    # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)
+    # in a result, size of the query text in bytes, query processes per web server
+    # process, and the memory a query may add to its process, in MiB.
+    SPARQL_TIMEOUT = 5
+    SPARQL_MAX_ROWS = 10_000
+    SPARQL_MAX_QUERY_BYTES = 16 * 1024
+    SPARQL_WORKERS = 2
+    SPARQL_MEMORY_MB = 512

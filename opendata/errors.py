@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .formats import DOCUMENT_FORMATS, HTML, JSONLD, Format, NotAcceptable, negotiate
 from .graph import new_graph
 from .i18n import MESSAGES, current_language, gettext
-from .remote import StoreUnavailable
+from .remote import StoreError
 from .vocabulary import HYDRA, RDF, XSD
 
 PLAIN = Format("txt", "text/plain", None, "Text")
@@ -26,12 +26,12 @@ ERROR_FORMATS = (PLAIN, HTML, PROBLEM_JSON, *(f for f in DOCUMENT_FORMATS if f.i
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(StoreUnavailable, store_unavailable)
+    app.register_error_handler(StoreError, store_unavailable)
     app.register_error_handler(Exception, unexpected_error)
 
 
-def store_unavailable(error: StoreUnavailable) -> Response:
-    """The shared store is down: ask clients to come back, never a 500."""
+def store_unavailable(error: StoreError) -> Response:
+    """The shared store is down or failing: ask clients to come back, never a 500."""
     current_app.logger.warning("503 for %s: %s", request.path, error)
     response = error_response(
         503, gettext("error.503"), "The data store cannot be reached; please try again shortly."

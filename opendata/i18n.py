@@ -103,8 +103,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Alle Aussagen des Datensatzes in einer {format}-Datei.",
         "en": "All statements of the dataset in one {format} file.",
     },
-    "sparql.title": {"de": "SPARQL-Endpunkt", "en": "SPARQL endpoint"},
-    "sparql.description": {
+    "dataservice.title": {"de": "SPARQL-Endpunkt", "en": "SPARQL endpoint"},
+    "dataservice.description": {
         "de": "Lesender SPARQL-1.1-Endpunkt über alle veröffentlichten Daten.",
         "en": "Read-only SPARQL 1.1 endpoint over all published data.",
     },
@@ -185,6 +185,81 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Für diese Stelle ist hier noch keine Erklärung zur Barrierefreiheit"
         " hinterlegt. Auskunft gibt:",
         "en": "No accessibility statement has been provided here for this body yet. Please ask:",
+    },
+    # SPARQL endpoint and developer documentation.
+    "error.415": {"de": "Format der Anfrage nicht unterstützt", "en": "Unsupported media type"},
+    "sparql.title": {"de": "SPARQL-Abfrage", "en": "SPARQL query"},
+    "sparql.intro": {
+        "de": "Hier können Sie alle veröffentlichten Daten mit SPARQL 1.1 abfragen."
+        " Der Endpunkt ist nur lesend; Programme erreichen ihn unter derselben Adresse.",
+        "en": "Query all published data with SPARQL 1.1 here."
+        " The endpoint is read-only; programs use the same address.",
+    },
+    "sparql.query_label": {"de": "Abfrage (SPARQL)", "en": "Query (SPARQL)"},
+    "sparql.format_label": {"de": "Ergebnisformat", "en": "Result format"},
+    "sparql.format_page": {"de": "Tabelle auf dieser Seite", "en": "Table on this page"},
+    "sparql.run": {"de": "Abfrage ausführen", "en": "Run query"},
+    "sparql.results": {"de": "Ergebnis", "en": "Results"},
+    "sparql.row_count": {"de": "Zeilen", "en": "Rows"},
+    "sparql.truncated": {
+        "de": "Das Ergebnis wurde gekürzt. Höchstzahl der Zeilen:",
+        "en": "The result was truncated. Maximum number of rows:",
+    },
+    "sparql.yes": {"de": "Ja (true)", "en": "Yes (true)"},
+    "sparql.no": {"de": "Nein (false)", "en": "No (false)"},
+    "sparql.download": {"de": "Dieses Ergebnis herunterladen als", "en": "Download this result as"},
+    "sparql.examples": {"de": "Beispielabfragen", "en": "Example queries"},
+    "sparql.run_example": {"de": "Diese Abfrage ausführen", "en": "Run this query"},
+    "sparql.example.organizations": {
+        "de": "Alle Organisationen mit ihrem Namen",
+        "en": "Every organisation with its name",
+    },
+    "sparql.example.programmes": {
+        "de": "Programme und die Organisationen, die daran teilnehmen",
+        "en": "Programmes and the organisations taking part",
+    },
+    "sparql.example.contacts": {
+        "de": "Telefon und E-Mail der Kontaktstellen",
+        "en": "Telephone and e-mail of the contact points",
+    },
+    "sparql.example.types": {
+        "de": "Wie viele Dinge es von jeder Klasse gibt",
+        "en": "How many things there are of each class",
+    },
+    "sparql.example.people": {
+        "de": "Personen mit Funktion, als Graph (CONSTRUCT)",
+        "en": "People with their job titles, as a graph (CONSTRUCT)",
+    },
+    "sparql.example.email": {
+        "de": "Hat eine Organisation eine E-Mail-Adresse? (ASK)",
+        "en": "Does any organisation have an e-mail address? (ASK)",
+    },
+    "sparql.example.describe": {
+        "de": "Alles über die Organisationen mit Kontaktstelle (DESCRIBE)",
+        "en": "Everything about the organisations with a contact point (DESCRIBE)",
+    },
+    "sparql.limits": {"de": "Grenzen", "en": "Limits"},
+    "sparql.limit.read_only": {
+        "de": "Nur lesend: Änderungen (SPARQL Update), SERVICE, FROM und FROM NAMED"
+        " werden abgelehnt.",
+        "en": "Read-only: changes (SPARQL Update), SERVICE, FROM and FROM NAMED are refused.",
+    },
+    "sparql.limit.time": {"de": "Höchste Laufzeit einer Abfrage", "en": "Time limit per query"},
+    "sparql.limit.rows": {
+        "de": "Höchstzahl der Zeilen (oder Tripel) eines Ergebnisses",
+        "en": "Maximum rows (or triples) in a result",
+    },
+    "sparql.limit.size": {"de": "Höchste Länge einer Abfrage", "en": "Maximum query length"},
+    "sparql.machines": {
+        "de": "Programme schicken Abfragen per GET oder POST nach dem SPARQL-1.1-Protokoll,"
+        " zum Beispiel:",
+        "en": "Programs send queries by GET or POST following the SPARQL 1.1 Protocol,"
+        " for example:",
+    },
+    "api.title": {"de": "Schnittstellen für Entwickler", "en": "Developer documentation"},
+    "api.language_note": {
+        "de": "Die Dokumentation der Schnittstellen ist auf Englisch.",
+        "en": "The documentation of the interfaces is in English.",
     },
 }
 

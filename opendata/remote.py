@@ -25,6 +25,10 @@ class StoreUnavailable(StoreError):
     """The store did not answer; the same request may succeed later."""
 
 
+class TooLarge(StoreError):
+    """The store's answer is larger than the caller will read."""
+
+
 @dataclass(frozen=True)
 class StoreEndpoints:
     query: str
@@ -58,13 +62,33 @@ class SparqlClient:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def query(self, text: str, accept: str, default_graph: str | None = None) -> bytes:
-        """The raw result of a query, in the media type asked for."""
+    def query(
+        self,
+        text: str,
+        accept: str,
+        default_graph: str | None = None,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> bytes:
+        """The raw result of a query, in the media type asked for.
+
+        ``default_graph`` makes that graph the whole dataset of the query (the SPARQL
+        Protocol's default-graph-uri: no other graph, no named graphs).
+        """
         data = {"query": text}
         if default_graph:
             data["default-graph-uri"] = default_graph
-        response = self._send("POST", self.endpoints.query, data=data, headers={"Accept": accept})
-        return response.content
+        response = self._send(
+            "POST",
+            self.endpoints.query,
+            data=data,
+            headers={"Accept": accept},
+            timeout=timeout,
+            stream=max_bytes is not None,
+        )
+        if max_bytes is None:
+            return response.content
+        return _read_at_most(response, max_bytes)
 
     def select(self, text: str) -> list[dict[str, str]]:
         """SELECT rows as {variable: value} (values as plain strings)."""
@@ -105,13 +129,19 @@ class SparqlClient:
                 f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}\n}} }}"
             )
 
-    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+    def _send(
+        self, method: str, url: str, timeout: float | None = None, **kwargs
+    ) -> requests.Response:
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
         except requests.RequestException as error:
             raise StoreUnavailable(f"the SPARQL store at {url} did not answer: {error}") from None
-        if response.status_code >= 500:
+        if response.status_code in (502, 503, 504):
             raise StoreUnavailable(
+                f"the SPARQL store at {url} is unavailable ({response.status_code})"
+            )
+        if response.status_code >= 500:
+            raise StoreError(
                 f"the SPARQL store at {url} failed ({response.status_code}): {response.text[:300]}"
             )
         if response.status_code >= 400:
@@ -119,3 +149,18 @@ class SparqlClient:
                 f"the SPARQL store at {url} refused ({response.status_code}): {response.text[:300]}"
             )
         return response
+
+
+def _read_at_most(response: requests.Response, max_bytes: int) -> bytes:
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise TooLarge(f"the answer is larger than {max_bytes} bytes")
+            chunks.append(chunk)
+    except requests.RequestException as error:
+        raise StoreUnavailable(f"the SPARQL store stopped answering: {error}") from None
+    finally:
+        response.close()
+    return b"".join(chunks)

@@ -30,6 +30,7 @@ HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")  # W3C's IRIs for media formats
 
 # Controlled vocabularies whose concepts the DCAT catalogue uses as values.
 EU_DATA_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
@@ -81,6 +82,7 @@ __all__ = [
     "EU_FILE_TYPE",
     "EU_LANGUAGE",
     "FOAF",
+    "FORMATS",
     "HYDRA",
     "IANA_MEDIA_TYPE",
     "LABEL_PROPERTIES",

@@ -244,3 +244,47 @@ def test_503_while_the_store_is_down_and_recovery_after(tmp_path):
             time.sleep(0.2)
     finally:
         store.stop()
+
+
+# ---------------------------------------------------------------------------
+# /sparql forwarded to the store: the same guard and limits
+
+
+def sparql(client, query: str, **headers):
+    return client.get("/sparql", query_string={"query": query}, headers=headers)
+
+
+def test_forwarded_queries_see_only_the_published_data(store_url):
+    client = make_app(DATA_DIR, store_url).test_client()
+    graphs = sparql(client, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert graphs.status_code == 200
+    assert graphs.get_json()["results"]["bindings"] == []  # no meta or source graphs
+    count = sparql(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").get_json()
+    dump = client.get("/dumps/all.nt").get_data(as_text=True)
+    assert int(count["results"]["bindings"][0]["n"]["value"]) == len(dump.splitlines())
+
+
+def test_forwarded_service_queries_are_refused_before_the_store_sees_them(store_url):
+    client = make_app(DATA_DIR, store_url).test_client()
+    with servers.listener() as outside:
+        for query in (
+            f"SELECT * WHERE {{ SERVICE <{outside.url}> {{ ?s ?p ?o }} }}",
+            f"SELECT * FROM <{outside.url}> WHERE {{ ?s ?p ?o }}",
+            f"LOAD <{outside.url}>",
+        ):
+            assert sparql(client, query).status_code == 400, query
+        time.sleep(0.3)
+        assert outside.connections == []
+
+
+def test_a_runaway_query_in_the_store_is_cut_off(store_url):
+    app = make_app(DATA_DIR, store_url, SPARQL_TIMEOUT=1.5)
+    runaway = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    )
+    started = time.monotonic()
+    response = sparql(app.test_client(), runaway)
+    assert response.status_code == 503
+    assert "1.5 seconds" in response.get_data(as_text=True)
+    assert time.monotonic() - started < 5
+    assert sparql(app.test_client(), "ASK { ?s ?p ?o }").status_code == 200

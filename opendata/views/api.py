@@ -1,0 +1,95 @@
+"""Documentation served by the service: ``/api`` for people, ``/openapi.json`` for tools."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, render_template
+from werkzeug.wrappers import Response
+
+from .. import catalog, uris, vcard
+from ..formats import DOCUMENT_FORMATS, HTML, Format
+from ..http import send
+from ..i18n import current_language
+from ..openapi import Service, document
+from ..publishing import current_store, public_base
+from ..rendering import representation
+from ..sparql.engine import current_engines
+from ..sparql.examples import EXAMPLES
+from ..sparql.results import ASK_OFFERS, GRAPH_FORMATS, SOLUTION_FORMATS, TRUNCATED_HEADER
+
+bp = Blueprint("api", __name__)
+
+OPENAPI = Format("json", "application/json", None, "OpenAPI (JSON)")
+
+
+@bp.get("/api")
+def docs() -> Response:
+    store = current_store()
+    language = current_language()
+
+    def make() -> bytes:
+        service = described_service()
+        kind, slug = service.thing
+        return render_template(
+            "api.html",
+            base=uris.INTERNAL_BASE,
+            kind=kind,
+            slug=slug,
+            service=service,
+            document_formats=DOCUMENT_FORMATS,
+            solution_formats=SOLUTION_FORMATS,
+            ask_formats=[f for f in ASK_OFFERS if f is not HTML],
+            graph_formats=GRAPH_FORMATS,
+            dumps=[d.format for d in catalog.DUMP_FORMATS],
+            dump_path=catalog.dump_path,
+            examples=EXAMPLES,
+            limits=service.limits,
+            truncated_header=TRUNCATED_HEADER,
+        ).encode("utf-8")
+
+    rep = representation(store.version, "api", HTML, public_base(), make, store.modified, language)
+    return send(rep)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    store = current_store()
+
+    def make() -> bytes:
+        # Built for the public base: its server URL has no trailing slash to relocate.
+        described = document(public_base(), described_service())
+        return json.dumps(described, ensure_ascii=False, indent=2).encode("utf-8")
+
+    rep = representation(store.version, "openapi", OPENAPI, public_base(), make, store.modified)
+    return send(rep)
+
+
+def described_service() -> Service:
+    """The limits and sizes of this service, and published things to show in examples."""
+    store = current_store()
+    config = current_app.config
+    return Service(
+        limits=current_engines().limits,
+        thing=example_thing(),
+        card=example_card(),
+        newest=max(o.publication.modified for o in store.organizations),
+        page_size=config["CATALOG_PAGE_SIZE"],
+        feed_size=config["FEED_SIZE"],
+        max_url_length=config["MAX_URL_LENGTH"],
+    )
+
+
+def example_thing() -> tuple[str, str]:
+    """A published organisation to show in examples: the first by slug."""
+    return "organization", min(o.slug for o in current_store().organizations)
+
+
+def example_card() -> tuple[str, str]:
+    """The first thing with a vCard (organisations before people), else the example thing."""
+    store = current_store()
+    for (kind, slug), resource in sorted(store.resources.items()):
+        graph = store.organization_graph(resource.organization)
+        if vcard.has_card(graph, kind, resource.uri):
+            return kind, slug
+    return example_thing()
