@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     rendering.init_app(app)
     publishing.init_app(app)
     errors.init_app(app)
-    security.init_app(app)
+    security.init_app(app, cors.HEADERS)
     cors.init_app(app)
     engine.init_app(app)
     # Functions, not filters: Jinja folds filters on constants at compile time, which

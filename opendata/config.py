@@ -31,7 +31,9 @@ class Defaults:
     MAX_AGE = 300
     # flask-caching: SimpleCache in this process, or RedisCache with CACHE_REDIS_URL.
     CACHE_TYPE = "SimpleCache"
-    CACHE_DEFAULT_TIMEOUT = 0  # entries are keyed by data version; nothing goes stale
+    # Entries are keyed by data version, so none goes stale; a day lets the entries of
+    # old versions leave a shared Redis (current ones are simply rendered again).
+    CACHE_DEFAULT_TIMEOUT = 86_400
     CACHE_THRESHOLD = 50_000
     CACHE_KEY_PREFIX = "opendata:"
     # Rendered documents each process also keeps unpickled, most recently used first.

@@ -36,13 +36,18 @@ EXPOSED_HEADERS = (
 PREFLIGHT_MAX_AGE = 86400  # seconds browsers may cache a preflight answer
 
 
+# On every response (added by security.StaticHeaders with the other fixed headers).
+HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", ", ".join(EXPOSED_HEADERS)),
+)
+
+
 def init_app(app: Flask) -> None:
-    app.after_request(allow_cross_origin)
+    app.after_request(answer_preflight)
 
 
-def allow_cross_origin(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSED_HEADERS)
+def answer_preflight(response: Response) -> Response:
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         response.headers["Access-Control-Allow-Methods"] = response.headers.get(
             "Allow", "GET, HEAD, OPTIONS"

@@ -64,7 +64,7 @@ def link_header(alternates: Iterable[tuple[str, Format]]) -> str:
 
 
 def _accepts_gzip() -> bool:
-    header = request.headers.get("Accept-Encoding")
+    header = request.environ.get("HTTP_ACCEPT_ENCODING")
     return bool(header) and "gzip" in header and request.accept_encodings["gzip"] > 0
 
 
@@ -73,12 +73,13 @@ def _not_modified(etag: str, representation: Representation) -> bool:
 
     Malformed headers parse to nothing and are ignored, as the RFC says.
     """
-    if request.method not in ("GET", "HEAD"):
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
         return False
-    if_none_match = request.headers.get("If-None-Match")
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
         return parse_etags(if_none_match).contains_weak(etag)
-    if_modified_since = request.headers.get("If-Modified-Since")
+    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
     if if_modified_since is not None:
         since = parse_date(if_modified_since)
         return since is not None and representation.last_modified <= since

@@ -269,7 +269,7 @@ def select_language() -> str:
     if request.query_string and "lang" in request.args:  # most requests have no query
         asked = request.args["lang"].strip().lower()
         return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
-    return _preferred(request.headers.get("Accept-Language", ""))
+    return _preferred(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
 
 
 @lru_cache(maxsize=512)

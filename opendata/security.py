@@ -8,7 +8,7 @@ by Flask's MAX_CONTENT_LENGTH).
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, abort, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -30,9 +30,37 @@ STATIC_HEADERS = (
 )
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, extra_headers: tuple[tuple[str, str], ...] = ()) -> None:
+    """Limits before every request; the static headers (and extra_headers) on every response."""
     app.before_request(check_limits)
-    app.after_request(add_headers)
+    headers = [*STATIC_HEADERS, *extra_headers]
+    if app.config["HSTS_SECONDS"]:
+        headers.append(
+            (
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
+            )
+        )
+    app.wsgi_app = StaticHeaders(app.wsgi_app, tuple(headers))
+
+
+class StaticHeaders:
+    """WSGI middleware adding fixed headers to every response, errors included.
+
+    Added where the response starts rather than in an ``after_request`` hook: on the
+    hot path that is one list extension instead of a search per header.
+    """
+
+    def __init__(self, wsgi_app, headers: tuple[tuple[str, str], ...]):
+        self.wsgi_app = wsgi_app
+        self.headers = headers
+
+    def __call__(self, environ, start_response):
+        def start(status, response_headers, *exc_info):
+            response_headers.extend(self.headers)
+            return start_response(status, response_headers, *exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def check_limits() -> None:
@@ -41,17 +69,6 @@ def check_limits() -> None:
     url_length = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
     if url_length > config["MAX_URL_LENGTH"]:
         abort(414, description=f"The URL is longer than {config['MAX_URL_LENGTH']} characters.")
-    header_bytes = sum(len(k) + len(v) for k, v in request.headers.items())
+    header_bytes = sum(len(k) + len(v) for k, v in environ.items() if k.startswith("HTTP_"))
     if header_bytes > config["MAX_HEADER_BYTES"]:
         abort(431, description=f"The headers exceed {config['MAX_HEADER_BYTES']} bytes.")
-
-
-def add_headers(response: Response) -> Response:
-    headers = response.headers
-    for name, value in STATIC_HEADERS:
-        headers.setdefault(name, value)
-    if current_app.config["HSTS_SECONDS"]:
-        headers["Strict-Transport-Security"] = (
-            f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains"
-        )
-    return response

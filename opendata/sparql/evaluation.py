@@ -11,7 +11,9 @@ that would swallow the machine; the time limit is enforced from outside, by the 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import re
 import signal
 import sys
@@ -36,6 +38,7 @@ from .results import (
 from .tasks import READY, Setup, Task
 
 BACKSTOP_SECONDS = 2.0
+QUERY_NICENESS = 10
 
 _FORBIDDEN_EVENTS = frozenset(
     {
@@ -142,11 +145,16 @@ def main(fd: int) -> None:
     # when the pool's end of the connection closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = Connection(fd)
-    serve(connection, connection.recv())
+    # the pool may go away (server shut down, or this process replaced): end quietly
+    with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):
+        serve(connection, connection.recv())
 
 
 def prepare(setup: Setup) -> Dataset:
     """Load the data, warm up, then shut this process off from the network and files."""
+    # Queries yield the CPU to page requests: a burst of slow queries must not slow
+    # down the documents that citizens and harvesters fetch.
+    os.nice(QUERY_NICENESS)
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     dataset = load_dataset(setup.ntriples)
     for text in _WARM_UP:

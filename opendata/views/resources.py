@@ -42,26 +42,28 @@ def thing(kind: str, slug: str) -> Response:
 @bp.get("/doc/<kind>/<name>")
 def document(kind: str, name: str) -> Response:
     slug, dot, extension = name.partition(".")
-    resource = find_resource(kind, slug)
+    store = current_store()
+    resource = find_resource(kind, slug, store)
     path = f"/doc/{kind}/{slug}"
+    base = public_base()
     if dot:
         fmt = BY_EXTENSION.get(extension)
         if fmt is None:
             abort(404, description=f"No format '.{extension}'; try one of: {_extensions()}.")
-        return send(render(resource, fmt), alternates=alternates(path))
+        return send(render(store, resource, fmt, base), alternates=alternates(base, path))
     fmt = negotiate_or_406(path)
     return send(
-        render(resource, fmt),
+        render(store, resource, fmt, base),
         negotiated=True,
         content_location=f"{path}.{fmt.name}",
-        alternates=alternates(path),
+        alternates=alternates(base, path),
     )
 
 
-def find_resource(kind: str, slug: str) -> Resource:
+def find_resource(kind: str, slug: str, store: PublishedStore | None = None) -> Resource:
     resource = None
     if kind in uris.KINDS and _SLUG.match(slug):
-        resource = current_store().resource(kind, slug)
+        resource = (store or current_store()).resource(kind, slug)
     if resource is None:
         abort(404, description=f"There is no {kind!r} called {slug!r} here.")
     return resource
@@ -69,24 +71,19 @@ def find_resource(kind: str, slug: str) -> Resource:
 
 def negotiate_or_406(path: str) -> Format:
     try:
-        return negotiate(request.headers.get("Accept"))
+        return negotiate(request.environ.get("HTTP_ACCEPT"))
     except NotAcceptable:
         offered = ", ".join(f.media_type for f in DOCUMENT_FORMATS)
         abort(406, description=f"This document is available as: {offered}. {_alternatives(path)}")
 
 
-def alternates(path: str) -> str:
-    """The Link header naming every format of a document."""
-    return _alternates(public_base(), path)
-
-
 @lru_cache(maxsize=4096)
-def _alternates(base: str, path: str) -> str:
+def alternates(base: str, path: str) -> str:
+    """The Link header naming every format of a document."""
     return link_header((f"{base.rstrip('/')}{path}.{fmt.name}", fmt) for fmt in DOCUMENT_FORMATS)
 
 
-def render(resource: Resource, fmt: Format):
-    store = current_store()
+def render(store: PublishedStore, resource: Resource, fmt: Format, base: str):
     language = current_language() if fmt is HTML else None
 
     def make() -> bytes:
@@ -95,9 +92,7 @@ def render(resource: Resource, fmt: Format):
             return html_page(store, resource, graph, language).encode("utf-8")
         return serialize(graph, fmt)
 
-    return representation(
-        store.version, resource.key, fmt, public_base(), make, resource.modified, language
-    )
+    return representation(store.version, resource.key, fmt, base, make, resource.modified, language)
 
 
 def html_page(store: PublishedStore, resource: Resource, graph, language: str) -> str:
