@@ -116,7 +116,7 @@ def gunicorn(app: str, env: dict[str, str], workers: int, threads: int = THREADS
             if process.poll() is not None:
                 raise RuntimeError(f"{app} exited with {process.returncode}")
             try:
-                fetch(url + "/")
+                fetch(url + "/vocab/context.jsonld")  # cheap: start-up, not a page
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.05)

@@ -162,17 +162,21 @@ def sparql_endpoint() -> URIRef:
 
 def datasets(store: PublishedStore, modified_since: dt.date | None = None) -> list[Organization]:
     """The organisations in catalogue order (by slug, stable across versions), optionally
-    only those modified on or after a day."""
-    chosen = [
-        organization
-        for organization in store.organizations
-        if modified_since is None or organization.publication.modified >= modified_since
-    ]
-    return sorted(chosen, key=lambda organization: organization.slug)
+    only those modified on or after a day. Computed once per version and day."""
+
+    def compute() -> list[Organization]:
+        chosen = [
+            organization
+            for organization in store.organizations
+            if modified_since is None or organization.publication.modified >= modified_since
+        ]
+        return sorted(chosen, key=lambda organization: organization.slug)
+
+    return store.memo(("datasets", modified_since), compute)
 
 
 def find_organization(store: PublishedStore, slug: str) -> Organization | None:
-    return next((o for o in store.organizations if o.slug == slug), None)
+    return store.organizations_by_slug.get(slug)
 
 
 def publisher_of(organization: Organization) -> Agent:
@@ -183,6 +187,10 @@ def publisher_of(organization: Organization) -> Agent:
 def catalog_publisher(store: PublishedStore, slug: str | None) -> Agent:
     """The organisation that publishes the catalogue: ``slug`` (an organisation or a parent
     in the data), or by default the parent organisation of the first data file."""
+    return store.memo(("catalog_publisher", slug), lambda: _catalog_publisher(store, slug))
+
+
+def _catalog_publisher(store: PublishedStore, slug: str | None) -> Agent:
     first = store.organizations[0]
     if slug is None:
         return publisher_of(first)

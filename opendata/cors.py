@@ -11,8 +11,7 @@ the methods the URL allows, which for ``/sparql`` includes ``POST``: a body of t
 
 from __future__ import annotations
 
-from flask import Flask, request
-from werkzeug.wrappers import Response
+from flask import Flask
 
 from .sparql.results import TRUNCATED_HEADER
 
@@ -44,14 +43,33 @@ HEADERS = (
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(answer_preflight)
+    app.wsgi_app = Preflight(app.wsgi_app)
 
 
-def answer_preflight(response: Response) -> Response:
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-        response.headers["Access-Control-Allow-Methods"] = response.headers.get(
-            "Allow", "GET, HEAD, OPTIONS"
-        )
-        response.headers["Access-Control-Allow-Headers"] = ", ".join(ALLOWED_REQUEST_HEADERS)
-        response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
-    return response
+class Preflight:
+    """WSGI middleware answering preflights: the methods the URL allows (its ``Allow``).
+
+    Only ``OPTIONS`` requests with ``Access-Control-Request-Method`` are touched, so
+    every other request passes through without any work.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if not (
+            environ["REQUEST_METHOD"] == "OPTIONS"
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        ):
+            return self.wsgi_app(environ, start_response)
+
+        def start(status, headers, *exc_info):
+            allow = next((v for k, v in headers if k.lower() == "allow"), "GET, HEAD, OPTIONS")
+            headers += [
+                ("Access-Control-Allow-Methods", allow),
+                ("Access-Control-Allow-Headers", ", ".join(ALLOWED_REQUEST_HEADERS)),
+                ("Access-Control-Max-Age", str(PREFLIGHT_MAX_AGE)),
+            ]
+            return start_response(status, headers, *exc_info)
+
+        return self.wsgi_app(environ, start)

@@ -78,7 +78,8 @@ def _not_modified(etag: str, representation: Representation) -> bool:
         return False
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
-        return parse_etags(if_none_match).contains_weak(etag)
+        # the common case, a client sending back the one ETag it got, needs no parsing
+        return if_none_match == f'"{etag}"' or parse_etags(if_none_match).contains_weak(etag)
     if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
     if if_modified_since is not None:
         since = parse_date(if_modified_since)

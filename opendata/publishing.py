@@ -18,6 +18,7 @@ import hashlib
 import os
 import threading
 import time
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,8 +37,9 @@ VERSION_KEY = "published-version"
 class Watched:
     """A publication that looks for a new version every RELOAD_INTERVAL seconds.
 
-    The watcher is a thread of each process, started on its first request (after
-    gunicorn has forked it), so no request waits for a reload.
+    The watcher is a thread of each process, so no request waits for a reload. Threads
+    do not survive a fork, so a process forked after start-up (gunicorn --preload)
+    starts its own.
     """
 
     def __init__(self, app: Flask, interval: float):
@@ -50,23 +52,37 @@ class Watched:
         raise NotImplementedError
 
     def watch(self) -> None:
-        if not self.interval or (self._watcher and self._watcher.is_alive()):
+        if not self.interval:
             return
-        with self._lock:
-            if self._watcher and self._watcher.is_alive():
-                return
-            self._watcher = threading.Thread(target=self._poll, name="data-watcher", daemon=True)
-            self._watcher.start()
+        self._start()
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (found := me()) and found._start())
 
-    def _poll(self) -> None:
-        while True:
-            time.sleep(self.interval)
-            try:
-                self.refresh()
-            except StoreError:
-                pass  # reported once per outage by the publication itself
-            except Exception:  # a watcher that dies would silently stop publishing
-                self.app.logger.exception("looking for new data failed")
+    def _start(self) -> None:
+        self._lock = threading.Lock()  # a lock held at fork time would stay held
+        self._watcher = threading.Thread(
+            target=Watched._poll, args=(weakref.ref(self),), name="data-watcher", daemon=True
+        )
+        self._watcher.start()
+
+    @staticmethod
+    def _poll(reference: weakref.ref) -> None:
+        """Runs while its publication exists (tests create and drop many applications)."""
+        while (publication := reference()) is not None:
+            interval = publication.interval
+            del publication  # hold no reference while asleep
+            time.sleep(interval)
+            if (publication := reference()) is not None:
+                publication.check()
+
+    def check(self) -> None:
+        """Look for a new version; failures are logged, never end the watcher."""
+        try:
+            self.refresh()
+        except StoreError:
+            pass  # reported once per outage by the publication itself
+        except Exception:
+            self.app.logger.exception("looking for new data failed")
 
 
 class FilePublication(Watched):
@@ -192,7 +208,7 @@ def init_app(app: Flask) -> None:
         raise SystemExit(f"opendata: OPENDATA_STORE must be 'memory' or 'sparql', not {backend!r}")
     publication = StorePublication(app) if backend == "sparql" else FilePublication(app)
     app.extensions[EXTENSION] = publication
-    app.before_request(publication.watch)
+    publication.watch()
 
 
 def publication() -> FilePublication | StorePublication:

@@ -8,10 +8,11 @@ version, never a mix (see ``opendata.publishing``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
@@ -43,6 +44,10 @@ class Resource:
         return self.organization.publication.modified
 
 
+MEMO_SIZE = 512
+_MISSING = object()
+
+
 class PublishedStore:
     """One version of the published data.
 
@@ -66,6 +71,7 @@ class PublishedStore:
             for kind, slug, _ in declared_slugs(organization)
         }
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
+        self._memo: dict[Hashable, Any] = {}
 
     @classmethod
     def from_directory(cls, directory: Path, graph_cache_size: int = 2048) -> PublishedStore:
@@ -78,6 +84,23 @@ class PublishedStore:
     @property
     def modified(self) -> dt.date:
         return max(o.publication.modified for o in self.organizations)
+
+    @cached_property
+    def organizations_by_slug(self) -> dict[str, Organization]:
+        return {organization.slug: organization for organization in self.organizations}
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value derived from this version, computed once (views of the catalogue, …).
+
+        The store never changes, so nothing here goes stale; the memo is bounded because
+        keys may come from requests (a modified_since date, say).
+        """
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = compute()
+        return found
 
     def resource(self, kind: str, slug: str) -> Resource | None:
         return self.resources.get((kind, slug))

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
@@ -21,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from .. import catalog, uris
 from ..formats import BY_EXTENSION, DOCUMENT_FORMATS, HTML, Format, NotAcceptable, negotiate
-from ..http import send
+from ..http import link_header, send
 from ..i18n import DEFAULT_LANGUAGE, current_language
 from ..pages import Reader
 from ..publishing import current_store, public_base
@@ -75,7 +76,7 @@ def catalogue(extension: str | None = None) -> Response:
         rep,
         negotiated=fixed is None,
         content_location=None if fixed else with_extension(formats_view, fmt),
-        alternates=[(public(with_extension(formats_view, f)), f) for f in DOCUMENT_FORMATS],
+        alternates=catalogue_links(public_base(), formats_view),
     )
 
 
@@ -173,6 +174,13 @@ def modified_since() -> dt.date | None:
             f" or 2025-03-01T12:00:00Z, not {raw[:MAX_DATE_LENGTH]!r}.",
         )
     return moment.date()
+
+
+@lru_cache(maxsize=1024)
+def catalogue_links(base: str, view: catalog.PageView) -> str:
+    """The Link header naming every format of a catalogue page."""
+    root = base.rstrip("/")
+    return link_header((root + with_extension(view, fmt), fmt) for fmt in DOCUMENT_FORMATS)
 
 
 def with_extension(view: catalog.PageView, fmt: Format) -> str:

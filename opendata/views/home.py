@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from werkzeug.wrappers import Response
 
-from .. import uris
+from .. import records, uris
 from ..formats import HTML
 from ..http import send
 from ..i18n import current_language
-from ..pages import Reader
+from ..pages import Link, Text
 from ..publishing import current_store, public_base
+from ..records import PRIMARY_LANGUAGE, Organization
 from ..rendering import representation
-from ..vocabulary import SDO
 
 bp = Blueprint("home", __name__)
 
@@ -23,26 +23,60 @@ def index() -> Response:
     language = current_language()
 
     def make() -> bytes:
-        entries = []
-        for organization in sorted(store.organizations, key=lambda o: o.name.primary):
-            read = Reader(store.organization_graph(organization), language)
-            uri = uris.thing("organization", organization.slug)
-            entries.append(
-                {
-                    "link": read.link(uri),
-                    "keywords": read.texts(uri, SDO.keywords),
-                    "parent": read.links(uri, SDO.parentOrganization),
-                    "programmes": read.links(uri, SDO.memberOf),
-                    "people": sorted(
-                        (
-                            (read.link(person), read.text(person, SDO.jobTitle))
-                            for person in read.graph.objects(uri, SDO.employee)
-                        ),
-                        key=lambda entry: entry[0].label.text,
-                    ),
-                }
-            )
+        entries = [
+            entry(organization, language)
+            for organization in sorted(store.organizations, key=lambda o: o.name.primary)
+        ]
         return render_template("home.html", entries=entries, page_path="/").encode("utf-8")
 
     rep = representation(store.version, "home", HTML, public_base(), make, store.modified, language)
     return send(rep)
+
+
+def entry(organization: Organization, language: str) -> dict:
+    """What the home page shows of an organisation, read from its record.
+
+    Records, not graphs: with thousands of organisations the page must not build
+    thousands of graphs.
+    """
+
+    def link(kind: str, slug: str, name: records.Text) -> Link:
+        return Link(href(kind, slug), in_language(name, language))
+
+    parent = organization.parent_organization
+    return {
+        "link": link("organization", organization.slug, organization.name),
+        "keywords": sorted(
+            (in_language(keyword, language) for keyword in organization.keywords),
+            key=lambda text: text.text,
+        ),
+        "parent": [link("organization", parent.slug, parent.name)],
+        "programmes": sorted(
+            (link("programme", p.slug, p.name) for p in organization.programmes),
+            key=lambda found: found.label.text,
+        ),
+        "people": sorted(
+            (
+                (
+                    Link(
+                        uris.href(str(uris.thing("person", person.slug))), Text(person.name, None)
+                    ),
+                    in_language(person.job_title, language),
+                )
+                for person in organization.people
+            ),
+            key=lambda found: found[0].label.text,
+        ),
+    }
+
+
+def href(kind: str, slug: str) -> str:
+    return uris.href(str(uris.thing(kind, slug)))
+
+
+def in_language(text: records.Text, language: str) -> Text:
+    """The reader's language where the publisher gave it, else the German original."""
+    found = text.get(language)
+    if found is not None:
+        return Text(found, language)
+    return Text(text.primary, PRIMARY_LANGUAGE)
