@@ -81,8 +81,9 @@ class PublishedStore:
     def organizations(self) -> tuple[Organization, ...]:
         return self.data.organizations
 
-    @property
+    @cached_property
     def modified(self) -> dt.date:
+        """The newest modification date of any organisation (Last-Modified of lists)."""
         return max(o.publication.modified for o in self.organizations)
 
     @cached_property

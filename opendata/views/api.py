@@ -73,7 +73,7 @@ def described_service() -> Service:
         limits=current_engines().limits,
         thing=example_thing(),
         card=example_card(),
-        newest=max(o.publication.modified for o in store.organizations),
+        newest=store.modified,
         page_size=config["CATALOG_PAGE_SIZE"],
         feed_size=config["FEED_SIZE"],
         max_url_length=config["MAX_URL_LENGTH"],

@@ -59,24 +59,25 @@ def catalogue(extension: str | None = None) -> Response:
     view = requested_page(extension, since, len(selected))
     fmt = fixed or negotiate_or_406()
     sparql = "sparql" in current_app.blueprints
-    publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
-    on_page = list(view.items(selected))
     language = current_language() if fmt is HTML else None
 
     def make() -> bytes:
+        publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
+        on_page = list(view.items(selected))
         graph = catalog.catalog_graph(store, on_page, view, publisher, sparql)
         if fmt is HTML:
             return catalogue_page(graph, on_page, view, since, language).encode("utf-8")
         return serialize(graph, fmt)
 
     key = f"catalog|{view.path}|{view.number}|{since or '-'}|{'sparql' if sparql else '-'}"
-    rep = representation(store.version, key, fmt, public_base(), make, store.modified, language)
+    base = public_base()
+    rep = representation(store.version, key, fmt, base, make, store.modified, language)
     formats_view = replace(view, path="catalog")
     return send(
         rep,
         negotiated=fixed is None,
         content_location=None if fixed else with_extension(formats_view, fmt),
-        alternates=catalogue_links(public_base(), formats_view),
+        alternates=catalogue_links(base, formats_view),
     )
 
 
