@@ -61,6 +61,7 @@ DATA_THEME_SCHEME = URIRef(str(EU_DATA_THEME).rstrip("/"))
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 # The RDF formats every document is served in, by their W3C format identifiers.
 W3C_FORMAT_NAMES = ("Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+MAX_CATALOG_PLACES = 20
 # Language tags of the data files → EU language authority codes.
 EU_LANGUAGE_CODES = {"de": "DEU", "en": "ENG"}
 
@@ -202,14 +203,32 @@ def _catalog_publisher(store: PublishedStore, slug: str | None) -> Agent:
     raise LookupError(f"CATALOG_PUBLISHER: no organisation {slug!r} in the published data")
 
 
-def languages(store: PublishedStore, organization: Organization) -> list[str]:
-    """Language tags of the texts an organisation's file publishes."""
-    found = {
-        value.language
-        for value in store.organization_graph(organization).objects()
-        if isinstance(value, Literal) and value.language
-    }
+def languages(organization: Organization) -> list[str]:
+    """Language tags of the texts an organisation's dataset publishes (read from the
+    record, so that a catalogue page does not build the graph of every organisation)."""
+    found: set[str] = set()
+    for name, value in vars(organization).items():
+        if name != "legal":  # legal texts are pages of the site, not part of the dataset
+            _collect_languages(value, found)
     return sorted(found)
+
+
+def _collect_languages(value, found: set[str]) -> None:
+    if isinstance(value, Text):
+        found.update(value.values)
+    elif isinstance(value, tuple):
+        for item in value:
+            _collect_languages(item, found)
+    elif hasattr(value, "__dataclass_fields__"):
+        for item in vars(value).values():
+            _collect_languages(item, found)
+
+
+def all_languages(store: PublishedStore) -> list[str]:
+    """Language tags of every published text, once per version."""
+    return store.memo(
+        "languages", lambda: sorted({t for o in store.organizations for t in languages(o)})
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -309,10 +328,16 @@ class _Builder:
         self.add(catalog, FOAF.homepage, self.typed(uris.internal(""), FOAF.Document))
         self.add(catalog, DCTERMS.issued, Literal(min(o.publication.issued for o in organizations)))
         self.add(catalog, DCTERMS.modified, Literal(self.store.modified))
-        tags = {tag for o in organizations for tag in languages(self.store, o)}
-        self.add(catalog, DCTERMS.language, *self.languages(tags))
-        for organization in organizations:
-            self.spatial(catalog, organization.area_served, with_level=False)
+        self.add(catalog, DCTERMS.language, *self.languages(all_languages(self.store)))
+        # The catalogue's coverage is named while it is a handful of places; a national
+        # catalogue would repeat thousands of places on every page (each dataset keeps its own).
+        places = {
+            organization.area_served.slug: organization.area_served
+            for organization in organizations
+        }
+        if len(places) <= MAX_CATALOG_PLACES:
+            for place in places.values():
+                self.spatial(catalog, place, with_level=False)
         self.add(catalog, DCAT.themeTaxonomy, self.labelled(DATA_THEME_SCHEME, SKOS.ConceptScheme))
         self.add(catalog, DCAT.dataset, *on_page)
 
@@ -331,8 +356,7 @@ class _Builder:
         self.add(dataset, DCAT.contactPoint, self.contact_point(organization, dataset))
         for theme in publication.themes:
             self.add(dataset, DCAT.theme, self.labelled(EU_DATA_THEME[theme], SKOS.Concept))
-        tags = languages(self.store, organization)
-        self.add(dataset, DCTERMS.language, *self.languages(tags))
+        self.add(dataset, DCTERMS.language, *self.languages(languages(organization)))
         self.spatial(dataset, organization.area_served, with_level=True)
         landing_page = uris.internal(landing_page_path(organization.slug))
         self.add(dataset, DCAT.landingPage, self.typed(landing_page, FOAF.Document))
