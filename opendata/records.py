@@ -449,30 +449,34 @@ def _international(local: str, country: str) -> str:
 
 def load_directory(directory: Path) -> DataSet:
     """Read and validate every organisation file; raise InvalidData listing all problems."""
+    return load_directory_with_documents(directory)[0]
+
+
+def load_directory_with_documents(directory: Path) -> tuple[DataSet, dict[str, dict]]:
+    """The validated data set, and each file's parsed document by file name (for
+    publishing the sources as they were validated)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InvalidData([DataProblem(str(directory), "-", "data directory does not exist")])
     paths = sorted(p for p in directory.iterdir() if p.suffix in DATA_SUFFIXES and p.is_file())
     problems: list[DataProblem] = []
     organizations: list[Organization] = []
+    documents: dict[str, dict] = {}
     digest = hashlib.sha256()
     for path in paths:
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        organization = _load_file(path.name, raw, problems)
+        document = read_yaml(path.name, raw, problems)
+        organization = None if document is None else _validate(path.name, document, problems)
         if organization is not None:
             organizations.append(organization)
+            documents[path.name] = document
     if not paths:
         problems.append(DataProblem(str(directory), "-", "no *.yaml files to publish"))
     problems.extend(_duplicate_slugs(organizations))
     if problems:
         raise InvalidData(problems)
-    return DataSet(tuple(organizations), digest.hexdigest()[:16])
-
-
-def _load_file(name: str, raw: bytes, problems: list[DataProblem]) -> Organization | None:
-    document = read_yaml(name, raw, problems)
-    return None if document is None else _validate(name, document, problems)
+    return DataSet(tuple(organizations), digest.hexdigest()[:16]), documents
 
 
 def read_yaml(name: str, raw: bytes, problems: list[DataProblem]) -> dict | None:

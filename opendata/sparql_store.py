@@ -32,13 +32,9 @@ from rdflib.namespace import RDF
 from . import uris
 from .graph import organization_graph
 from .records import (
-    DATA_SUFFIXES,
-    DataProblem,
     DataSet,
-    InvalidData,
-    load_directory,
+    load_directory_with_documents,
     organization_from_document,
-    read_yaml,
 )
 from .remote import SparqlClient, StoreError
 
@@ -88,8 +84,7 @@ def publish(directory: Path, client: SparqlClient) -> PublishResult:
     InvalidData is raised before anything is written; a StoreError mid-way leaves
     the previous version live (uploaded graphs that never went live are harmless).
     """
-    dataset = load_directory(directory)
-    documents = _documents(directory)
+    dataset, documents = load_directory_with_documents(directory)
     live = {row.slug: row for row in read_live(client)}
     wanted = {}
     for organization in dataset.organizations:
@@ -122,18 +117,6 @@ def publish(directory: Path, client: SparqlClient) -> PublishResult:
         with contextlib.suppress(StoreError):
             client.update(f"DROP SILENT GRAPH <{row.graph}> ; DROP SILENT GRAPH <{row.source}>")
     return PublishResult(dataset.version, tuple(changed), tuple(removed))
-
-
-def _documents(directory: Path) -> dict[str, dict]:
-    """The parsed YAML of every file (already validated by load_directory)."""
-    documents = {}
-    for path in sorted(Path(directory).iterdir()):
-        if path.suffix in DATA_SUFFIXES and path.is_file():
-            problems: list[DataProblem] = []
-            documents[path.name] = read_yaml(path.name, path.read_bytes(), problems)
-            if problems:
-                raise InvalidData(problems)
-    return documents
 
 
 def _digest(document: dict) -> str:
