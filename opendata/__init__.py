@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cors, errors, publishing, rendering, security
+from . import cors, errors, publishing, rendering, response_cache, security
 from .config import Defaults
 from .i18n import LANGUAGES, current_language, gettext, localized
 from .sparql import engine
@@ -27,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     rendering.init_app(app)
     publishing.init_app(app)
     errors.init_app(app)
+    response_cache.init_app(app)  # innermost: what it keeps excludes the fixed headers
     security.init_app(app, cors.HEADERS)
     cors.init_app(app)
     engine.init_app(app)

@@ -38,6 +38,10 @@ class Defaults:
     CACHE_KEY_PREFIX = "opendata:"
     # Rendered documents each process also keeps unpickled, most recently used first.
     LOCAL_CACHE_SIZE = 1024
+    # Finished responses each process answers again without running the framework:
+    # at most this many, holding at most this many bytes (0 entries: off).
+    RESPONSE_CACHE_SIZE = 4096
+    RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
     # Request limits.
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024

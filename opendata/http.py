@@ -13,7 +13,9 @@ from flask import Response, current_app, request
 from werkzeug.http import parse_date, parse_etags
 
 from .formats import Format
+from .publishing import current_store
 from .rendering import Representation
+from .response_cache import CACHEABLE
 
 
 def send(
@@ -50,6 +52,8 @@ def send(
     link = alternates if isinstance(alternates, str) else link_header(alternates)
     if link:
         headers.append(("Link", link))
+    # the response depends on nothing but the request and this version: it may be kept
+    request.environ[CACHEABLE] = current_store().version
     if _not_modified(etag, representation):
         return Response(status=304, headers=headers)
     if body is representation.gzipped:

@@ -105,6 +105,9 @@ class FilePublication(Watched):
     def current(self) -> PublishedStore:
         return self.store
 
+    def live_version(self) -> str:
+        return self.store.version
+
     def _load(self) -> PublishedStore:
         return PublishedStore.from_directory(self.directory, self.app.config["GRAPH_CACHE_SIZE"])
 
@@ -144,6 +147,7 @@ class StorePublication(Watched):
         except ValueError as error:
             raise SystemExit(f"opendata: {error}") from None
         self.client = SparqlClient(endpoints, app.config["STORE_TIMEOUT"])
+        self.shared_cache = app.extensions["cache"][rendering.cache]
         self.reader = StoreReader(self.client)
         self.store: PublishedStore | None = None
         self.outage: str | None = None
@@ -159,6 +163,18 @@ class StorePublication(Watched):
         if self.store is None:
             raise StoreUnavailable(self.outage or "nothing has been published to the store yet")
         return self.store
+
+    def live_version(self) -> str | None:
+        """The version this instance serves, None while a newer one is announced.
+
+        Runs outside the application context (before routing), so it reads the shared
+        cache's backend directly; a failure to reach it is the application's to report.
+        """
+        store = self.store
+        if store is None:
+            return None
+        announced = self.shared_cache.get(VERSION_KEY)
+        return store.version if not announced or announced == store.version else None
 
     def refresh(self) -> bool:
         with self._lock:

@@ -8,7 +8,9 @@ by Flask's MAX_CONTENT_LENGTH).
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, request
+from dataclasses import dataclass
+
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -32,7 +34,7 @@ STATIC_HEADERS = (
 
 def init_app(app: Flask, extra_headers: tuple[tuple[str, str], ...] = ()) -> None:
     """Limits before every request; the static headers (and extra_headers) on every response."""
-    app.before_request(check_limits)
+    app.before_request(Limits.from_config(app.config).check)
     headers = [*STATIC_HEADERS, *extra_headers]
     if app.config["HSTS_SECONDS"]:
         headers.append(
@@ -63,12 +65,32 @@ class StaticHeaders:
         return self.wsgi_app(environ, start)
 
 
-def check_limits() -> None:
-    config = current_app.config
-    environ = request.environ
-    url_length = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
-    if url_length > config["MAX_URL_LENGTH"]:
-        abort(414, description=f"The URL is longer than {config['MAX_URL_LENGTH']} characters.")
-    header_bytes = sum(len(k) + len(v) for k, v in environ.items() if k.startswith("HTTP_"))
-    if header_bytes > config["MAX_HEADER_BYTES"]:
-        abort(431, description=f"The headers exceed {config['MAX_HEADER_BYTES']} bytes.")
+@dataclass(frozen=True)
+class Limits:
+    """How long a URL and how many header bytes a request may have."""
+
+    max_url_length: int
+    max_header_bytes: int
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(config["MAX_URL_LENGTH"], config["MAX_HEADER_BYTES"])
+
+    def problem(self, environ) -> tuple[int, str] | None:
+        """The status and message for a request over a limit, None for the others."""
+        url_length = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+        if url_length > self.max_url_length:
+            return 414, f"The URL is longer than {self.max_url_length} characters."
+        header_bytes = sum(len(k) + len(v) for k, v in environ.items() if k.startswith("HTTP_"))
+        if header_bytes > self.max_header_bytes:
+            return 431, f"The headers exceed {self.max_header_bytes} bytes."
+        return None
+
+    def exceeded(self, environ) -> bool:
+        return self.problem(environ) is not None
+
+    def check(self) -> None:
+        """Before each request: refuse one over a limit before any work is done."""
+        problem = self.problem(request.environ)
+        if problem is not None:
+            abort(problem[0], description=problem[1])
