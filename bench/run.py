@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,11 +192,6 @@ def wrk(
     if script:
         os.unlink(file.name)
     return parse_wrk(output)
-
-
-def sample(url: str, headers: dict[str, str], args, paths_file: Path | None = None) -> Load:
-    """The median of args.seconds one-second runs."""
-    return median([wrk(url, headers, 1, args.connections, paths_file) for _ in range(args.seconds)])
 
 
 def parse_wrk(output: str) -> Load:
@@ -368,39 +363,59 @@ def first_renderings(url: str, paths: list[str]) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def growth(args, env: dict[str, str]) -> list[dict]:
+def growth(args, env: dict[str, str], backend) -> list[dict]:
     """Each size serves the same workload, so only the size of the data differs.
 
-    Documents: the same number of pages (the smallest size), spread over the data.
-    Catalogue: pages of that many datasets, so a page holds as much at every size.
-    "Many pages" (500, where there are so many) shows what a larger working set
-    costs; it is not compared across sizes.
+    All sizes are served at once and sampled in turn, one second each, so the
+    machine's slow seconds fall on every size alike. Documents: as many pages as the
+    smallest size has, spread over the data. Catalogue: pages of that many datasets,
+    so a page holds as much at every size. "500 pages" shows what a larger working
+    set costs; it is not compared across sizes.
     """
-    rows = []
     smallest = min(args.sizes)
-    for count in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            data = generate(count, Path(tmp) / "data")
-            same = paths_file(Path(tmp) / "same.txt", spread(count, smallest))
-            many = paths_file(Path(tmp) / "many.txt", spread(count, 500)) if count >= 500 else None
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        served = []
+        for count in args.sizes:
+            directory = Path(tmp) / str(count)
+            data = generate(count, directory / "data")
             run_env = {
                 **env,
+                **stack.enter_context(backend()),  # a store of its own per size
                 "OPENDATA_DATA_DIR": str(data),
                 "OPENDATA_CATALOG_PAGE_SIZE": str(smallest),
             }
-            published = publish(run_env, data)
-            with gunicorn("wsgi:app", run_env, args.workers) as (url, pid, startup):
-                cold = [p.replace(".html", ".ttl") for p in spread(count, COLD_PAGES)]
-                row = {"n": count, "publish_s": published, "startup_s": startup}
-                row["first_ms"] = first_renderings(url, cold)  # before anything is rendered
-                for name, rotation in (("documents", same), ("many", many)):
-                    if rotation:
-                        warm(url, rotation, args)
-                        row[name] = sample(url, {}, args, rotation)
-                row["catalogue"] = sample(url + "/catalog", {}, args)
-                row["rss_mb"] = resident_mb(pid)
-                rows.append(row)
-    return rows
+            row = {"n": count, "publish_s": publish(run_env, data)}
+            url, pid, row["startup_s"] = stack.enter_context(
+                gunicorn("wsgi:app", run_env, args.workers)
+            )
+            cold = [p.replace(".html", ".ttl") for p in spread(count, COLD_PAGES)]
+            row["first_ms"] = first_renderings(url, cold)  # before anything is rendered
+            rotations = {
+                "documents": paths_file(directory / "same.txt", spread(count, smallest)),
+                "catalogue": None,
+                "many": paths_file(directory / "many.txt", spread(count, 500))
+                if count >= 500
+                else None,
+            }
+            for rotation in rotations.values():
+                if rotation:
+                    warm(url, rotation, args)
+            served.append((row, url, pid, rotations))
+        for name in ("documents", "catalogue", "many"):
+            runs = {
+                row["n"]: (row, url + ("/catalog" if name == "catalogue" else ""), rotations[name])
+                for row, url, _, rotations in served
+                if name == "catalogue" or rotations[name]
+            }
+            loads: dict[int, list[Load]] = {n: [] for n in runs}
+            for _ in range(args.seconds):
+                for n, (_, url, rotation) in runs.items():
+                    loads[n].append(wrk(url, {}, 1, args.connections, rotation))
+            for n, (row, _, _) in runs.items():
+                row[name] = median(loads[n])
+        for row, _, pid, _ in served:
+            row["rss_mb"] = resident_mb(pid)
+        return [row for row, *_ in served]
 
 
 def spread(count: int, pages: int) -> list[str]:
@@ -508,11 +523,13 @@ def main() -> int:
         f" median of {args.seconds} one-second samples per figure",
         flush=True,
     )
-    with sparql_backend() if args.backend == "sparql" else nullcontext({}) as backend:
-        env.update(backend)
-        ok = args.skip_comparison or print_comparison(compare_with_baseline(args, env))
-        if not args.skip_growth:
-            ok = print_growth(growth(args, env)) and ok
+    backend = sparql_backend if args.backend == "sparql" else lambda: nullcontext({})
+    ok = True
+    if not args.skip_comparison:
+        with backend() as settings:
+            ok = print_comparison(compare_with_baseline(args, {**env, **settings}))
+    if not args.skip_growth:
+        ok = print_growth(growth(args, env, backend)) and ok
     return 0 if ok else 1
 
 
