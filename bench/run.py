@@ -64,6 +64,7 @@ request = function()
 end
 """
 COLD_PAGES = 10  # first renderings timed at each size
+SETTLE_SAMPLES = 3  # untimed one-second samples per server before each growth measurement
 
 
 @dataclass
@@ -408,11 +409,12 @@ def growth(args, env: dict[str, str], backend) -> list[dict]:
                 if name == "catalogue" or rotations[name]
             }
             loads: dict[int, list[Load]] = {n: [] for n in runs}
-            for _ in range(args.seconds):
+            # untimed rounds first: the servers settle after the warm-up's renderings
+            for _ in range(SETTLE_SAMPLES + args.seconds):
                 for n, (_, url, rotation) in runs.items():
                     loads[n].append(wrk(url, {}, 1, args.connections, rotation))
             for n, (row, _, _) in runs.items():
-                row[name] = median(loads[n])
+                row[name] = median(loads[n][SETTLE_SAMPLES:])
         for row, _, pid, _ in served:
             row["rss_mb"] = resident_mb(pid)
         return [row for row, *_ in served]

@@ -14,6 +14,7 @@ so never sees two versions.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import threading
@@ -126,6 +127,7 @@ class FilePublication(Watched):
                     self.app.logger.error("data not reloaded: %s", problem)
                 return False
             self.store, self.fingerprint, self.refused, self.problems = store, current, None, []
+            refreeze()
             self.app.logger.info("published data version %s", store.version)
             return True
 
@@ -191,6 +193,7 @@ class StorePublication(Watched):
             self.store = PublishedStore(
                 dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader
             )
+            refreeze()
             self.app.logger.info("serving data version %s from the store", dataset.version)
             return True
 
@@ -200,6 +203,26 @@ class StorePublication(Watched):
                 "OPENDATA_STORE_QUERY_URL %s: %s", self.client.endpoints.query, error
             )
         self.outage = str(error)
+
+
+def freeze_loaded_data() -> None:
+    """Keep what is loaded now out of the garbage collector's full passes (for servers).
+
+    A full collection walks every tracked object while no request of the process
+    runs: about 0.65 s at 10,000 organisations, and building graphs for pages read
+    for the first time triggers one now and then. The published data live until a
+    new version replaces them, so walking them finds nothing; ``gc.freeze()`` moves
+    them out of the collector's sight. Call it once the application is created.
+    """
+    gc.freeze()
+
+
+def refreeze() -> None:
+    """After a new version went live: let the old one's cycles go, freeze the new one."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 def fingerprint(directory: Path) -> str:

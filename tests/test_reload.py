@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
 import threading
 import time
+import weakref
 
 import pytest
+
+from opendata import publishing
 
 from .conftest import DATA_DIR, make_app
 
@@ -109,3 +113,18 @@ def test_reloading_can_be_turned_off(data_dir):
     edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 7")
     time.sleep(0.5)
     assert client.get(DOC).get_data() == before
+
+
+def test_a_frozen_heap_lets_the_old_version_go(data_dir):
+    """Servers freeze the loaded data (wsgi.py); a reload must still free the old one."""
+    app = make_app(data_dir)
+    publication = app.extensions["opendata"]
+    publishing.freeze_loaded_data()
+    try:
+        old = weakref.ref(publication.current())
+        edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 6")
+        assert publication.refresh()
+        assert old() is None  # a PublishedStore holds cycles: only the collector frees it
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
