@@ -1,6 +1,6 @@
 """WSGI entry point: ``gunicorn wsgi:app``."""
 
-from opendata import create_app, publishing
+from opendata import backends, create_app
 
 app = create_app()
-publishing.freeze_loaded_data()
+backends.freeze_loaded_data()

@@ -10,12 +10,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import cors, errors, publishing, rendering, response_cache, security
+from . import backends, cors, errors, rendering, response_cache, security
 from .config import Defaults
 from .i18n import LANGUAGES, current_language, gettext, localized
-from .sparql import engine
 from .uris import INTERNAL_BASE
-from .views import api, catalog, discovery, dumps, home, legal, resources, sparql, vcards, vocab
+from .views import api, catalog, discovery, dumps, home, legal, resources, sparql, vocab
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -25,12 +24,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("OPENDATA")
     app.config.update(overrides or {})
     rendering.init_app(app)
-    publishing.init_app(app)
+    backends.init_app(app)
     errors.init_app(app)
     response_cache.init_app(app)  # innermost: what it keeps excludes the fixed headers
     security.init_app(app, cors.HEADERS)
     cors.init_app(app)
-    engine.init_app(app)
     # Functions, not filters: Jinja folds filters on constants at compile time, which
     # would freeze the first request's language into the template.
     app.jinja_env.globals.update(
@@ -40,7 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         internal_base=INTERNAL_BASE,
         localized=localized,
     )
-    views = (home, resources, vocab, vcards, legal, catalog, dumps, discovery, sparql, api)
+    views = (home, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
     for view in views:
         app.register_blueprint(view.bp)
     return app

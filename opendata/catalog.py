@@ -1,90 +1,27 @@
-"""Published organisations → a DCAT-AP.de catalogue: the mapping for dataset metadata.
+"""Published organisations as a catalogue: which datasets, in which order, at which URLs.
 
-``opendata.graph`` says what an organisation is; this module says how the service
-offers it to open-data portals. Each organisation is one ``dcat:Dataset`` (its
-linked-data description) with a distribution per dump format and its HTML page as
-landing page; its parent organisation (the city administration) is the publisher, a
-``foaf:Agent``; its contact is a ``vcard:Kind`` with e-mail and telephone as IRIs.
-Dates, licence, themes and publisher type come from the file's ``publication`` block,
-the place from ``area_served``. What a file does not say is left out, never filled in.
-
-Values from controlled vocabularies (EU data themes, file types and languages, ADMS
-publisher types, dcat-ap.de licences and geocoding) are the vocabularies' IRIs, typed
-with the classes DCAT-AP gives as ranges and labelled from
-``vocab/eu-vocabulary-memberships.ttl``. Like every graph, this one is built in the
-internal base and relocated when rendered.
+Each organisation is one ``dcat:Dataset`` of the catalogue (its linked-data
+description) with a distribution per dump format and its HTML page as landing page;
+its parent organisation (the city administration) is the publisher. This module
+selects and pages the datasets and names their URLs; ``opendata.dcat`` builds the
+DCAT-AP.de and VoID graphs from them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache as memoize
 from urllib.parse import urlencode
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from . import uris
-from .formats import JSONLD, NTRIPLES, TURTLE, Format
-from .graph import new_graph, texts
-from .i18n import LANGUAGES, gettext
-from .records import Organization, Place, Text
-from .rendering import VOCAB_DIR
+from .formats import Format
+from .records import Organization, Text
 from .store import PublishedStore
-from .vocabulary import (
-    ADMS_PUBLISHER_TYPE,
-    DCAT,
-    DCATDE,
-    DCATDE_GEOCODING,
-    DCATDE_LICENSE,
-    DCTERMS,
-    EU_DATA_THEME,
-    EU_FILE_TYPE,
-    EU_LANGUAGE,
-    FOAF,
-    HYDRA,
-    IANA_MEDIA_TYPE,
-    LOCN,
-    PREFIXES,
-    RDF,
-    SKOS,
-    VCARD,
-    VOID,
-    W3C_FORMATS,
-)
-
-CONTROLLED_VOCABULARY_FILE = VOCAB_DIR / "eu-vocabulary-memberships.ttl"
-DATA_THEME_SCHEME = URIRef(str(EU_DATA_THEME).rstrip("/"))
-SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
-# The RDF formats every document is served in, by their W3C format identifiers.
-W3C_FORMAT_NAMES = ("Turtle", "N-Triples", "JSON-LD", "RDF_XML")
-MAX_CATALOG_PLACES = 20
-# Language tags of the data files → EU language authority codes.
-EU_LANGUAGE_CODES = {"de": "DEU", "en": "ENG"}
-
-
-@dataclass(frozen=True)
-class DumpFormat:
-    """A dump format: the service's format plus the vocabulary IRIs that describe it."""
-
-    format: Format
-    file_type: URIRef  # EU file type, for dct:format
-
-    @property
-    def media_type(self) -> URIRef:
-        """The IANA media-type IRI, for dcat:mediaType (equal to the served Content-Type)."""
-        return IANA_MEDIA_TYPE[self.format.media_type]
-
-
-DUMP_FORMATS = (
-    DumpFormat(NTRIPLES, EU_FILE_TYPE.RDF_N_TRIPLES),
-    DumpFormat(TURTLE, EU_FILE_TYPE.RDF_TURTLE),
-    DumpFormat(JSONLD, EU_FILE_TYPE.JSON_LD),
-)
-DUMPS_BY_EXTENSION = {dump.format.name: dump for dump in DUMP_FORMATS}
+from .vocabulary import IANA_MEDIA_TYPE
 
 
 @dataclass(frozen=True)
@@ -129,6 +66,11 @@ class PageView:
 
 # ---------------------------------------------------------------------------
 # URLs of what the catalogue describes.
+
+
+def media_type_iri(fmt: Format) -> URIRef:
+    """The IANA media-type IRI, for dcat:mediaType (equal to the served Content-Type)."""
+    return IANA_MEDIA_TYPE[fmt.media_type]
 
 
 def catalog_uri() -> URIRef:
@@ -235,285 +177,5 @@ def all_languages(store: PublishedStore) -> list[str]:
 # Graphs.
 
 
-def catalog_graph(
-    store: PublishedStore,
-    page: Iterable[Organization],
-    view: PageView,
-    publisher: Agent,
-    sparql: bool,
-) -> Graph:
-    """One page of the catalogue: the catalogue, the page's datasets, the SPARQL service
-    (when there is one) and the paging links."""
-    builder = _Builder(store)
-    on_page = [builder.dataset(organization) for organization in page]
-    builder.catalog(publisher, on_page)
-    if sparql:
-        builder.add(catalog_uri(), DCAT.service, builder.sparql_service(publisher, on_page))
-    builder.page_view(view)
-    return builder.graph
-
-
-def dataset_graph(store: PublishedStore, organization: Organization) -> Graph:
-    """The description of one dataset, served at its own URI."""
-    builder = _Builder(store)
-    builder.dataset(organization)
-    return builder.graph
-
-
-def void_graph(store: PublishedStore, publisher: Agent, sparql: bool) -> Graph:
-    """The VoID description of the published data: the whole graph and one subset per
-    organisation (the catalogue's datasets), with sizes, dumps and vocabularies."""
-    builder = _Builder(store)
-    builder.void(publisher, sparql)
-    return builder.graph
-
-
 def void_uri() -> URIRef:
     return uris.internal(".well-known/void")
-
-
-def _message(key: str, language: str, **values: str) -> str:
-    return gettext(key, language).format(**values)
-
-
-def _name(value: Text | str, language: str) -> str:
-    """A name from the data in the given language (the publisher's language if missing)."""
-    if isinstance(value, str):
-        return value
-    return value.get(language) or value.primary
-
-
-@memoize
-def controlled_vocabulary() -> Graph:
-    """The reviewed memberships and labels of the vocabulary concepts the catalogue uses."""
-    return Graph().parse(CONTROLLED_VOCABULARY_FILE, format="turtle")
-
-
-class _Builder:
-    def __init__(self, store: PublishedStore):
-        self.store = store
-        self.graph = new_graph()
-
-    def add(self, subject: Node, predicate: URIRef, *objects: Node | None) -> None:
-        for value in objects:
-            if value is not None:
-                self.graph.add((subject, predicate, value))
-
-    def add_messages(self, subject: Node, predicate: URIRef, key: str, **names: Text | str):
-        """A text of the service in every interface language, naming things from the data."""
-        for language in LANGUAGES:
-            values = {field: _name(text, language) for field, text in names.items()}
-            self.add(subject, predicate, Literal(_message(key, language, **values), lang=language))
-
-    def typed(self, node: URIRef, rdf_type: URIRef) -> URIRef:
-        self.add(node, RDF.type, rdf_type)
-        return node
-
-    def labelled(self, node: URIRef, rdf_type: URIRef) -> URIRef:
-        """A concept from a controlled vocabulary, typed and with its official labels."""
-        known = controlled_vocabulary()
-        for predicate in (SKOS.prefLabel, DCTERMS.title):
-            for label in known.objects(node, predicate):
-                self.add(node, predicate, label)
-        if (node, None, None) in known:
-            self.typed(node, rdf_type)
-        return node
-
-    def catalog(self, publisher: Agent, on_page: list[URIRef]) -> None:
-        catalog, organizations = catalog_uri(), self.store.organizations
-        self.typed(catalog, DCAT.Catalog)
-        self.add_messages(catalog, DCTERMS.title, "catalog.title")
-        self.add_messages(catalog, DCTERMS.description, "catalog.description")
-        self.add(catalog, DCTERMS.publisher, self.agent(publisher))
-        self.add(catalog, FOAF.homepage, self.typed(uris.internal(""), FOAF.Document))
-        self.add(catalog, DCTERMS.issued, Literal(min(o.publication.issued for o in organizations)))
-        self.add(catalog, DCTERMS.modified, Literal(self.store.modified))
-        self.add(catalog, DCTERMS.language, *self.languages(all_languages(self.store)))
-        # The catalogue's coverage is named while it is a handful of places; a national
-        # catalogue would repeat thousands of places on every page (each dataset keeps its own).
-        places = {
-            organization.area_served.slug: organization.area_served
-            for organization in organizations
-        }
-        if len(places) <= MAX_CATALOG_PLACES:
-            for place in places.values():
-                self.spatial(catalog, place, with_level=False)
-        self.add(catalog, DCAT.themeTaxonomy, self.labelled(DATA_THEME_SCHEME, SKOS.ConceptScheme))
-        self.add(catalog, DCAT.dataset, *on_page)
-
-    def dataset(self, organization: Organization) -> URIRef:
-        dataset, publication = dataset_uri(organization.slug), organization.publication
-        names = {"name": organization.name, "parent": organization.parent_organization.name}
-        self.typed(dataset, DCAT.Dataset)
-        self.add_messages(dataset, DCTERMS.title, "dataset.title", **names)
-        self.add_messages(dataset, DCTERMS.description, "dataset.description", **names)
-        self.add(dataset, DCTERMS.identifier, Literal(str(dataset)))
-        for keyword in organization.keywords:
-            self.add(dataset, DCAT.keyword, *texts(keyword))
-        self.add(dataset, DCTERMS.issued, Literal(publication.issued))
-        self.add(dataset, DCTERMS.modified, Literal(publication.modified))
-        self.add(dataset, DCTERMS.publisher, self.agent(publisher_of(organization)))
-        self.add(dataset, DCAT.contactPoint, self.contact_point(organization, dataset))
-        for theme in publication.themes:
-            self.add(dataset, DCAT.theme, self.labelled(EU_DATA_THEME[theme], SKOS.Concept))
-        self.add(dataset, DCTERMS.language, *self.languages(languages(organization)))
-        self.spatial(dataset, organization.area_served, with_level=True)
-        landing_page = uris.internal(landing_page_path(organization.slug))
-        self.add(dataset, DCAT.landingPage, self.typed(landing_page, FOAF.Document))
-        for dump in DUMP_FORMATS:
-            self.add(dataset, DCAT.distribution, self.distribution(organization, dataset, dump))
-        return dataset
-
-    def distribution(self, organization: Organization, dataset: URIRef, dump: DumpFormat):
-        # A fragment of the dataset's URI: described wherever the dataset is.
-        distribution = URIRef(f"{dataset}#{dump.format.name}")
-        url = uris.internal(dump_path(dump.format, organization.slug))
-        label = dump.format.label
-        self.typed(distribution, DCAT.Distribution)
-        self.add_messages(
-            distribution, DCTERMS.title, "distribution.title", name=organization.name, format=label
-        )
-        self.add_messages(
-            distribution, DCTERMS.description, "distribution.description", format=label
-        )
-        self.add(distribution, DCAT.accessURL, url)
-        self.add(distribution, DCAT.downloadURL, url)
-        self.add(
-            distribution, DCTERMS.format, self.typed(dump.file_type, DCTERMS.MediaTypeOrExtent)
-        )
-        self.add(distribution, DCAT.mediaType, self.typed(dump.media_type, DCTERMS.MediaType))
-        licence = DCATDE_LICENSE[organization.publication.license]
-        self.add(distribution, DCTERMS.license, self.typed(licence, DCTERMS.LicenseDocument))
-        self.add(distribution, DCTERMS.modified, Literal(organization.publication.modified))
-        return distribution
-
-    def agent(self, agent: Agent) -> URIRef:
-        uri = agent.uri
-        self.typed(uri, FOAF.Agent)
-        self.typed(uri, FOAF.Organization)
-        self.add(uri, FOAF.name, *texts(agent.name))
-        if agent.publisher_type:
-            kind = self.labelled(ADMS_PUBLISHER_TYPE[agent.publisher_type], SKOS.Concept)
-            self.add(uri, DCTERMS.type, kind)
-        return uri
-
-    def contact_point(self, organization: Organization, dataset: URIRef) -> URIRef:
-        point, address = URIRef(f"{dataset}#contact-point"), URIRef(f"{dataset}#address")
-        self.typed(point, VCARD.Kind)
-        self.typed(point, VCARD.Organization)
-        # DCAT-AP.de allows one vcard:fn: the name in the publisher's language.
-        self.add(point, VCARD.fn, texts(organization.contact_point.name)[0])
-        self.add(point, VCARD.hasEmail, URIRef(f"mailto:{organization.email}"))
-        self.add(point, VCARD.hasTelephone, URIRef(organization.telephone.uri))
-        self.typed(address, VCARD.Address)
-        self.add(address, VCARD["street-address"], Literal(organization.address.street_address))
-        self.add(address, VCARD["postal-code"], Literal(organization.address.postal_code))
-        self.add(address, VCARD.locality, Literal(organization.address.locality))
-        self.add(point, VCARD.hasAddress, address)
-        return point
-
-    def languages(self, tags: Iterable[str]) -> list[URIRef]:
-        return [
-            self.typed(EU_LANGUAGE[EU_LANGUAGE_CODES[tag]], DCTERMS.LinguisticSystem)
-            for tag in sorted(tags)
-            if tag in EU_LANGUAGE_CODES
-        ]
-
-    def spatial(self, subject: URIRef, place: Place, with_level: bool) -> None:
-        """The place served: its official municipality key where the data has one."""
-        if place.municipality_key:
-            location = DCATDE_GEOCODING[f"municipalityKey/{place.municipality_key}"]
-            if with_level:
-                level = DCATDE_GEOCODING["Level/municipality"]
-                self.add(subject, DCATDE.politicalGeocodingLevelURI, level)
-        else:
-            location = uris.thing("place", place.slug)
-        self.add(subject, DCTERMS.spatial, self.typed(location, DCTERMS.Location))
-        self.add(location, LOCN.geographicName, *texts(place.name))
-
-    def sparql_service(self, publisher: Agent, on_page: list[URIRef]) -> URIRef:
-        endpoint = sparql_endpoint()
-        service = URIRef(f"{endpoint}#service")
-        self.typed(service, DCAT.DataService)
-        self.add_messages(service, DCTERMS.title, "dataservice.title")
-        self.add_messages(service, DCTERMS.description, "dataservice.description")
-        self.add(service, DCAT.endpointURL, endpoint)
-        self.add(service, DCTERMS.conformsTo, self.typed(SPARQL_PROTOCOL, DCTERMS.Standard))
-        self.add(service, DCTERMS.publisher, self.agent(publisher))
-        # The datasets of this page; the pages together list them all.
-        self.add(service, DCAT.servesDataset, *on_page)
-        return service
-
-    def void(self, publisher: Agent, sparql: bool) -> None:
-        store, description = self.store, void_uri()
-        whole = URIRef(f"{description}#dataset")
-        self.typed(description, VOID.DatasetDescription)
-        self.add_messages(description, DCTERMS.title, "void.title")
-        self.add(description, FOAF.primaryTopic, whole)
-        self.typed(whole, VOID.Dataset)
-        self.add_messages(whole, DCTERMS.title, "void.title")
-        self.add_messages(whole, DCTERMS.description, "catalog.description")
-        self.add(whole, DCTERMS.publisher, self.agent(publisher))
-        self.add(whole, DCTERMS.modified, Literal(store.modified))
-        self.add(whole, FOAF.homepage, uris.internal(""))
-        self.add(whole, VOID.uriSpace, Literal(uris.internal("id/")))
-        self.add(whole, VOID.triples, Literal(len(store.union())))
-        self.add(whole, VOID.entities, Literal(len(store.resources)))
-        self.dumps(whole, None)
-        if sparql:
-            self.add(whole, VOID.sparqlEndpoint, sparql_endpoint())
-        self.add(whole, VOID.vocabulary, *vocabularies(store.union()))
-        self.add(whole, VOID.feature, *(W3C_FORMATS[name] for name in W3C_FORMAT_NAMES))
-        first = datasets(store)[0]
-        self.add(whole, VOID.exampleResource, uris.thing("organization", first.slug))
-        licences = {organization.publication.license for organization in store.organizations}
-        if len(licences) == 1:
-            # The whole is under a licence only when every part is under that licence.
-            self.add(whole, DCTERMS.license, DCATDE_LICENSE[licences.pop()])
-        for organization in datasets(store):
-            self.add(whole, VOID.subset, self.void_subset(organization))
-
-    def void_subset(self, organization: Organization) -> URIRef:
-        subset = dataset_uri(organization.slug)
-        graph = self.store.organization_graph(organization)
-        entities = [r for r in self.store.resources.values() if r.organization is organization]
-        self.typed(subset, VOID.Dataset)
-        names = {"name": organization.name, "parent": organization.parent_organization.name}
-        self.add_messages(subset, DCTERMS.title, "dataset.title", **names)
-        self.add(subset, DCTERMS.modified, Literal(organization.publication.modified))
-        self.add(subset, DCTERMS.license, DCATDE_LICENSE[organization.publication.license])
-        self.add(subset, VOID.triples, Literal(len(graph)))
-        self.add(subset, VOID.entities, Literal(len(entities)))
-        self.add(subset, VOID.rootResource, uris.thing("organization", organization.slug))
-        self.dumps(subset, organization.slug)
-        return subset
-
-    def dumps(self, subject: URIRef, slug: str | None) -> None:
-        for dump in DUMP_FORMATS:
-            for gzipped in (False, True):
-                url = uris.internal(dump_path(dump.format, slug, gzipped))
-                self.add(subject, VOID.dataDump, url)
-
-    def page_view(self, view: PageView) -> None:
-        """Paging links as ckanext-dcat reads them: it follows hydra:next until there is none."""
-        page = uris.internal(view.url(view.number))
-        self.typed(page, HYDRA.PartialCollectionView)
-        self.add(catalog_uri(), HYDRA.view, page)
-        self.add(page, HYDRA.totalItems, Literal(view.total))
-        self.add(page, HYDRA.first, uris.internal(view.url(1)))
-        self.add(page, HYDRA.last, uris.internal(view.url(view.last)))
-        if view.number > 1:
-            self.add(page, HYDRA.previous, uris.internal(view.url(view.number - 1)))
-        if view.number < view.last:
-            self.add(page, HYDRA.next, uris.internal(view.url(view.number + 1)))
-
-
-def vocabularies(graph: Graph) -> list[URIRef]:
-    """The vocabularies (of those the service declares) whose terms the graph uses."""
-    terms = {str(p) for p in graph.predicates()} | {str(t) for t in graph.objects(None, RDF.type)}
-    namespaces = {str(namespace) for prefix, namespace in PREFIXES.items() if prefix != "rdf"}
-    return sorted(
-        URIRef(namespace)
-        for namespace in namespaces
-        if any(term.startswith(namespace) for term in terms)
-    )

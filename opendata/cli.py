@@ -17,11 +17,10 @@ import click
 from flask import Flask
 
 from . import rendering
+from .backends import backend_class
 from .config import Defaults
-from .publishing import announce
 from .records import InvalidData, load_directory
-from .remote import SparqlClient, StoreEndpoints, StoreError
-from .sparql_store import publish as publish_to_store
+from .remote import StoreError
 
 
 @click.group()
@@ -56,30 +55,26 @@ def validate(data_dir: Path | None) -> None:
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path(path_type=Path))
 def publish(data_dir: Path | None) -> None:
-    """Validate DATA_DIR and make it the live version in the SPARQL store.
+    """Validate DATA_DIR and make it the live version of the configured backend.
 
-    The store is configured by OPENDATA_STORE_QUERY_URL, OPENDATA_STORE_UPDATE_URL
-    and (optionally) OPENDATA_STORE_GRAPH_URL; instances sharing the cache
-    (OPENDATA_CACHE_REDIS_URL) switch to the new version on their next request.
+    With OPENDATA_STORE=sparql: upload it to the SPARQL store configured by
+    OPENDATA_STORE_QUERY_URL, OPENDATA_STORE_UPDATE_URL and (optionally)
+    OPENDATA_STORE_GRAPH_URL; instances sharing the cache (OPENDATA_CACHE_REDIS_URL)
+    switch to the new version on their next request. With the default backend the
+    files themselves are the published data: they are validated, and a running
+    service picks them up.
     """
     app = Flask("opendata.publish")
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("OPENDATA")
+    backend = backend_class(app.config["STORE"])
+    rendering.init_app(app)
     try:
-        endpoints = StoreEndpoints.from_config(app.config)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    client = SparqlClient(endpoints, app.config["STORE_TIMEOUT"])
-    try:
-        result = publish_to_store(_data_dir(data_dir), client)
+        message = backend.publish(app, _data_dir(data_dir))
     except InvalidData as error:
         _report(error)
+    except ValueError as error:  # a malformed setting, named by the message
+        raise click.ClickException(str(error)) from None
     except StoreError as error:
         raise click.ClickException(f"{error}; the previous version stays live") from None
-    rendering.init_app(app)
-    with app.app_context():
-        announce(result.version)
-    click.echo(
-        f"published version {result.version}: {len(result.changed)} organisation(s) changed,"
-        f" {len(result.removed)} removed."
-    )
+    click.echo(message)

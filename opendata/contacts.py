@@ -14,6 +14,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
+from .kinds import KINDS
+from .presenter import tel_iri
 from .vocabulary import SDO
 
 
@@ -32,11 +34,9 @@ class ContactDetails:
 
     @property
     def tel_uri(self) -> str | None:
-        """RFC 3966 in global form where the data has it: tel:+493401234."""
+        """The number as a tel: IRI, in global form where the data has it."""
         number = self.telephone_international or self.telephone
-        if not number:
-            return None
-        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+        return tel_iri(number) if number else None
 
     @property
     def map_url(self) -> str | None:
@@ -89,12 +89,10 @@ def contact_for(graph: Graph, kind: str, subject: URIRef) -> ContactDetails | No
 def _organizations_of(graph: Graph, kind: str, subject: URIRef) -> list[URIRef]:
     if kind == "organization":
         return [subject]
-    if kind == "person":
-        candidates = graph.objects(subject, SDO.worksFor)
-    elif kind == "programme":
-        candidates = graph.objects(subject, SDO.member)
-    else:
+    belongs_to = KINDS[kind].belongs_to
+    if belongs_to is None:
         return []
+    candidates = graph.objects(subject, belongs_to)
     return sorted(node for node in candidates if kind_of(node) == "organization")
 
 
@@ -107,7 +105,7 @@ def _people(graph: Graph, point: Node) -> list[URIRef]:
 def kind_of(node: Node) -> str | None:
     """'person' for the URI of a person published here; None for anything else."""
     found = uris.kind_and_slug(str(node)) if isinstance(node, URIRef) else None
-    return found[0] if found else None
+    return found[0] if found and found[0] in KINDS else None
 
 
 def _strings(graph: Graph, subject: Node, predicate: URIRef) -> list[str]:

@@ -13,15 +13,16 @@ from flask import Flask, Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .formats import DOCUMENT_FORMATS, HTML, JSONLD, Format, NotAcceptable, negotiate
+from .formats import ERROR_FORMATS, HTML, JSONLD, PLAIN, PROBLEM_JSON, Format
 from .graph import new_graph
 from .i18n import MESSAGES, current_language, gettext
+from .negotiation import NotAcceptable, negotiate
 from .remote import StoreError
+from .serving import NEGOTIATED_VARY, cache_control
 from .vocabulary import HYDRA, RDF, XSD
 
-PLAIN = Format("txt", "text/plain", None, "Text")
-PROBLEM_JSON = Format("json", "application/problem+json", None, "JSON")
-ERROR_FORMATS = (PLAIN, HTML, PROBLEM_JSON, *(f for f in DOCUMENT_FORMATS if f.is_rdf))
+# Errors a shared cache may keep like the documents: they change only with the data.
+CACHEABLE_STATUSES = (406,)
 
 
 def init_app(app: Flask) -> None:
@@ -62,10 +63,12 @@ def error_response(status: int, title: str, detail: str) -> Response:
     else:
         body = f"{status} {title}\n\n{detail}\n"
     response = Response(body, status=status, content_type=fmt.content_type)
-    response.vary.add("Accept")
+    # the same Vary as the documents of the URL (see opendata.serving)
+    response.headers["Vary"] = NEGOTIATED_VARY
     if fmt is HTML:  # the page for people is in their language, like every other page
         response.content_language.add(current_language())
-        response.vary.add("Accept-Language")
+    if status in CACHEABLE_STATUSES:
+        response.headers["Cache-Control"] = cache_control()
     return response
 
 

@@ -1,111 +1,274 @@
-"""The formats a document is published in, and content negotiation between them.
+"""Every format the service speaks: one registry entry each, with its renderer.
 
-Werkzeug's ``best_match`` returns ``None`` for a missing Accept header and does not
-match ``application/ld+json; profile=…`` against a plain offer (pallets/werkzeug#1574),
-so negotiation here parses the header with Werkzeug and compares bare media types
-itself, following RFC 9110 §12.5.1: the most specific matching range sets an offer's
-quality; ties go to the server's order of preference.
+An entry carries everything about its format: media type and the aliases a client
+may ask for it by, file extension, charset, what it is rendered from (a ``graph``, a
+``page``, a ``vcard``, query ``solutions``) and the function that renders it, and the
+W3C format IRI and EU file-type IRI that the catalogue, VoID and the SPARQL service
+description state. Adding a format is one entry and its renderer, here; views offer
+whole tables of entries (``DOCUMENT_FORMATS``, ``SOLUTION_FORMATS``, …) and
+``opendata.serving`` negotiates between them.
+
+Every RDF renderer gives the same bytes in every process for the same graph: rdflib
+orders N-Triples, RDF/XML and JSON-LD by hash order, which differs between
+processes, so lines, arrays and blank-node labels are put in a canonical order here;
+equal bytes give equal ETags across workers and instances. Graphs are rendered in the
+internal base and relocated afterwards (``opendata.uris``).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.query import Result
+from rdflib.term import Node
+
+from . import uris
+from .vocabulary import EU_FILE_TYPE, W3C_FORMATS, XSD
+
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
+CONTEXT_PATH = "vocab/context.jsonld"
+
+Writer = Callable[["Format", Any], bytes]
 
 
 @dataclass(frozen=True)
 class Format:
-    name: str  # the file extension, e.g. "ttl"
+    """One format: how to ask for it, how to name it, and how to render it."""
+
+    name: str  # the file extension, and the value of ``format=`` parameters
     media_type: str  # what the response's Content-Type says
-    rdflib_name: str | None  # rdflib serialiser, None for HTML
     label: str
-    also_accepted: tuple[str, ...] = ()
+    reads: str  # what its renderer takes from a source: graph, page, vcard, solutions, …
+    write: Writer | None = None  # renders what it reads into bytes
+    aliases: tuple[str, ...] = ()  # media types that select it only when named exactly
+    charset: bool = False  # the Content-Type names charset=utf-8
+    w3c: URIRef | None = None  # W3C's IRI of the format (www.w3.org/ns/formats/)
+    file_type: URIRef | None = None  # the EU file type (for dct:format)
+    rdflib_name: str | None = None  # rdflib's serialiser
+    localized: bool = False  # its bytes depend on the reader's language
+    download: bool = False  # sent as an attachment named after the thing
 
     @property
     def content_type(self) -> str:
-        if self.media_type.startswith("text/") or self.name == "jsonld":
-            return f"{self.media_type}; charset=utf-8"
-        return self.media_type
+        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
 
     @property
     def is_rdf(self) -> bool:
-        return self.rdflib_name is not None
+        return self.reads == "graph"
+
+    def render(self, source: Any) -> bytes:
+        """The bytes of ``source`` in this format (``source`` gives what the format reads)."""
+        if self.write is None:
+            raise TypeError(f"{self.label} is not rendered from a source")
+        return self.write(self, getattr(source, self.reads)())
 
 
-TURTLE = Format("ttl", "text/turtle", "turtle", "Turtle", ("application/x-turtle",))
-JSONLD = Format("jsonld", "application/ld+json", "json-ld", "JSON-LD", ("application/json",))
-RDFXML = Format("rdf", "application/rdf+xml", "xml", "RDF/XML")
-NTRIPLES = Format("nt", "application/n-triples", "nt", "N-Triples")
-HTML = Format("html", "text/html", None, "HTML", ("application/xhtml+xml",))
-
-# Server preference: RDF clients and harvesters that send */* or nothing get Turtle.
-DOCUMENT_FORMATS = (TURTLE, JSONLD, RDFXML, NTRIPLES, HTML)
-RDF_FORMATS = tuple(f for f in DOCUMENT_FORMATS if f.is_rdf)
-BY_EXTENSION = {f.name: f for f in DOCUMENT_FORMATS}
-
-MAX_ACCEPT_LENGTH = 4096
+# ---------------------------------------------------------------------------
+# Renderers.
 
 
-class NotAcceptable(Exception):
-    """Nothing on offer satisfies the client's Accept header."""
+def serialize(graph: Graph, fmt: Format) -> bytes:
+    """An RDF serialisation in the internal base, the same bytes in every process."""
+    if fmt.write is None or not fmt.is_rdf:
+        raise TypeError(f"{fmt.label} is not an RDF format")
+    return fmt.write(fmt, _canonical(graph))
 
 
-def negotiate(accept_header: str | None, offers: tuple[Format, ...] = DOCUMENT_FORMATS) -> Format:
-    """The best offer for an Accept header; the first offer when the header is absent."""
-    if accept_header is None or not accept_header.strip():
-        return offers[0]
-    if len(accept_header) > MAX_ACCEPT_LENGTH:
-        raise NotAcceptable("Accept header too long")
-    best = _best(accept_header, offers)
-    if best is None:
-        raise NotAcceptable(accept_header)
-    return best
+def _graph(fmt: Format, graph: Graph) -> bytes:
+    return serialize(graph, fmt)
 
 
-# Clients send few distinct Accept headers; parsing each once keeps negotiation off
-# the hot path. Bounded, so odd headers cannot grow it.
-@lru_cache(maxsize=512)
-def _best(accept_header: str, offers: tuple[Format, ...]) -> Format | None:
-    ranges = _parse(accept_header)
-    best, best_quality = None, 0.0
-    for offer in offers:
-        # Aliases (application/json for JSON-LD, …) count only when named exactly.
-        quality = max(
-            _quality(ranges, offer.media_type),
-            *(q for alias in offer.also_accepted for r, q in ranges if r == alias),
-            0.0,
-        )
-        if quality > best_quality:
-            best, best_quality = offer, quality
-    return best
+def _rdflib(fmt: Format, graph: Graph) -> bytes:
+    return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
 
 
-def _parse(header: str) -> list[tuple[str, float]]:
-    ranges = []
-    for value, quality in parse_accept_header(header, MIMEAccept):
-        media_range = value.split(";", 1)[0].strip().lower()
-        if media_range.count("/") == 1 and all(media_range.split("/")):
-            ranges.append((media_range, quality))
-    return ranges
+def _ntriples(fmt: Format, graph: Graph) -> bytes:
+    return b"".join(sorted(_rdflib(fmt, graph).splitlines(keepends=True)))
 
 
-def _quality(ranges: list[tuple[str, float]], media_type: str) -> float:
-    """Quality of the most specific range that matches media_type (0 when none does)."""
-    main = media_type.partition("/")[0]
-    best_specificity, quality = -1, 0.0
-    for media_range, q in ranges:
-        range_main, _, range_sub = media_range.partition("/")
-        if media_range == media_type:
-            specificity = 2
-        elif range_main == main and range_sub == "*":
-            specificity = 1
-        elif media_range == "*/*":
-            specificity = 0
-        else:
-            continue
-        if specificity > best_specificity:
-            best_specificity, quality = specificity, q
-    return quality
+# rdflib's flat RDF/XML: one rdf:Description per subject, subjects in hash order.
+_DESCRIPTION = re.compile(rb"^  <rdf:Description .*?^  </rdf:Description>\n", re.M | re.S)
+
+
+def _rdfxml(fmt: Format, graph: Graph) -> bytes:
+    body = _rdflib(fmt, graph)
+    descriptions = _DESCRIPTION.findall(body)
+    if not descriptions:
+        return body
+    start = body.index(descriptions[0])
+    end = body.rindex(b"</rdf:Description>\n") + len(b"</rdf:Description>\n")
+    return body[:start] + b"".join(sorted(descriptions)) + body[end:]
+
+
+def _jsonld(fmt: Format, graph: Graph) -> bytes:
+    """Compacted with the service's own context, passed as a dict (rdflib would fetch a
+    remote one), then pointing at the context the service publishes, so any JSON-LD
+    processor can expand it from this service alone."""
+    data = _compacted(graph)
+    data["@context"] = uris.INTERNAL_BASE + CONTEXT_PATH
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+def _text(fmt: Format, text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def _as_is(fmt: Format, body: bytes) -> bytes:
+    return body
+
+
+def _solutions(fmt: Format, result: Result) -> bytes:
+    return result.serialize(format=fmt.name, encoding="utf-8")
+
+
+def _tsv(fmt: Format, result: Result) -> bytes:
+    """SPARQL 1.1 TSV (rdflib has no serialiser for it): terms in SPARQL syntax."""
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    for row in result.bindings:
+        lines.append("\t".join(_tsv_term(row.get(v)) for v in result.vars))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _tsv_term(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype and term.datatype != XSD.string:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return f"<{term}>"
+
+
+def _problem(fmt: Format, problem: dict) -> bytes:
+    return json.dumps(problem, ensure_ascii=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# The registry.
+
+TURTLE = Format(
+    "ttl", "text/turtle", "Turtle", "graph", _rdflib, ("application/x-turtle",), True,
+    W3C_FORMATS.Turtle, EU_FILE_TYPE.RDF_TURTLE, "turtle",
+)  # fmt: skip
+JSONLD = Format(
+    "jsonld", "application/ld+json", "JSON-LD", "graph", _jsonld, ("application/json",), True,
+    W3C_FORMATS["JSON-LD"], EU_FILE_TYPE.JSON_LD, "json-ld",
+)  # fmt: skip
+RDFXML = Format(
+    "rdf", "application/rdf+xml", "RDF/XML", "graph", _rdfxml, (), False,
+    W3C_FORMATS.RDF_XML, EU_FILE_TYPE.RDF_XML, "xml",
+)  # fmt: skip
+NTRIPLES = Format(
+    "nt", "application/n-triples", "N-Triples", "graph", _ntriples, (), False,
+    W3C_FORMATS["N-Triples"], EU_FILE_TYPE.RDF_N_TRIPLES, "nt",
+)  # fmt: skip
+HTML = Format(
+    "html", "text/html", "HTML", "page", _text, ("application/xhtml+xml",), True,
+    file_type=EU_FILE_TYPE.HTML, localized=True,
+)  # fmt: skip
+VCARD = Format("vcf", "text/vcard", "vCard", "vcard", _as_is, charset=True, download=True)
+
+SPARQL_JSON = Format(
+    "json", "application/sparql-results+json", "SPARQL JSON", "solutions", _solutions,
+    ("application/json",), w3c=W3C_FORMATS.SPARQL_Results_JSON,
+)  # fmt: skip
+SPARQL_XML = Format(
+    "xml", "application/sparql-results+xml", "SPARQL XML", "solutions", _solutions,
+    ("application/xml", "text/xml"), w3c=W3C_FORMATS.SPARQL_Results_XML,
+)  # fmt: skip
+CSV = Format(
+    "csv", "text/csv", "CSV", "solutions", _solutions, charset=True,
+    w3c=W3C_FORMATS.SPARQL_Results_CSV, file_type=EU_FILE_TYPE.CSV,
+)  # fmt: skip
+TSV = Format(
+    "tsv", "text/tab-separated-values", "TSV", "solutions", _tsv, charset=True,
+    w3c=W3C_FORMATS.SPARQL_Results_TSV, file_type=EU_FILE_TYPE.TSV,
+)  # fmt: skip
+
+PLAIN = Format("txt", "text/plain", "Text", "body", _as_is, charset=True)
+PROBLEM_JSON = Format("json", "application/problem+json", "JSON", "problem", _problem)
+ATOM = Format("atom", "application/atom+xml", "Atom", "body", _as_is)
+SITEMAP = Format("xml", "application/xml", "Sitemap", "body", _as_is)
+OPENAPI_JSON = Format("json", "application/json", "OpenAPI (JSON)", "body", _as_is)
+JSONLD_CONTEXT = Format(
+    "jsonld", "application/ld+json", "JSON-LD context", "body", _as_is, charset=True
+)
+GZIP = Format("gz", "application/gzip", "gzip", "body", _as_is)
+
+# The formats of every document, in the server's order of preference: RDF clients and
+# harvesters that send */* or nothing get Turtle. Things with contact data also offer
+# VCARD (see opendata.kinds).
+RDF_FORMATS = (TURTLE, JSONLD, RDFXML, NTRIPLES)
+DOCUMENT_FORMATS = (*RDF_FORMATS, HTML)
+# Bulk downloads and the distributions that describe them.
+DUMP_FORMATS = (NTRIPLES, TURTLE, JSONLD)
+# SELECT and ASK answer in the SPARQL 1.1 results formats.
+SOLUTION_FORMATS = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
+# Errors: plain text for clients that say nothing, then pages, problems and RDF.
+ERROR_FORMATS = (PLAIN, HTML, PROBLEM_JSON, *RDF_FORMATS)
+
+
+def by_extension(formats: tuple[Format, ...]) -> dict[str, Format]:
+    return {fmt.name: fmt for fmt in formats}
+
+
+# ---------------------------------------------------------------------------
+# JSON-LD.
+
+
+@cache
+def jsonld_context() -> dict:
+    """The JSON-LD context published at /vocab/context.jsonld, loaded from vocab/."""
+    return json.loads((VOCAB_DIR / "context.jsonld").read_text(encoding="utf-8"))
+
+
+def embedded_jsonld(graph: Graph) -> str:
+    """JSON-LD for a <script> block: context inlined, since search engines fetch nothing.
+
+    '<' is escaped so the text can never close the script element.
+    """
+    data = _compacted(_canonical(graph))
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+
+def _compacted(graph: Graph) -> dict:
+    context = jsonld_context()["@context"]
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    return _ordered(json.loads(text))
+
+
+def _canonical(graph: Graph) -> Graph:
+    """The graph with canonical blank-node labels (published data has none; parsed data may)."""
+    if not any(isinstance(node, BNode) for triple in graph for node in triple):
+        return graph
+    copy = Graph(namespace_manager=graph.namespace_manager)
+    copy += to_canonical_graph(graph)
+    return copy
+
+
+def _ordered(value, keep_order: bool = False):
+    """JSON-LD with its arrays sorted; only @list arrays carry an order of their own."""
+    if isinstance(value, dict):
+        return {key: _ordered(item, keep_order=key == "@list") for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_ordered(item) for item in value]
+        if keep_order:
+            return items
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value

@@ -31,7 +31,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
-from .records import Named, Organization, Person, Programme, Text
+from .records import Named, Organization, Text
 from .vocabulary import FOAF, ORG, PREFIXES, PROV, RDF, SDO, SKOS
 
 
@@ -43,13 +43,6 @@ def new_graph() -> Graph:
     return graph
 
 
-def organization_graph(organization: Organization) -> Graph:
-    """Everything one source file states, as RDF in the internal base."""
-    graph = new_graph()
-    _GraphBuilder(graph, organization).build()
-    return graph
-
-
 def texts(value: Text | None) -> list[Literal]:
     """A multilingual text as language-tagged literals."""
     if value is None:
@@ -57,7 +50,9 @@ def texts(value: Text | None) -> list[Literal]:
     return [Literal(text, lang=language) for language, text in value.items()]
 
 
-class _GraphBuilder:
+class GraphBuilder:
+    """Adds one source file's statements to a graph; the builders below use it."""
+
     def __init__(self, graph: Graph, organization: Organization):
         self.graph = graph
         self.org = organization
@@ -71,135 +66,6 @@ class _GraphBuilder:
     def add_text(self, subject: Node, predicate: URIRef, value: Text | None) -> None:
         self.add(subject, predicate, *texts(value))
 
-    def build(self) -> None:
-        self.organization()
-        self.parent()
-        self.place()
-        self.classification()
-        self.focus_areas()
-        self.origin()
-        self.contact()
-        for person in self.org.people:
-            self.person(person)
-        for programme in self.org.programmes:
-            self.programme(programme)
-
-    def organization(self) -> None:
-        org, add = self.uri, self.add
-        add(org, RDF.type, SDO.GovernmentOrganization, ORG.OrganizationalUnit)
-        self.add_text(org, SDO.name, self.org.name)
-        self.add_text(org, SDO.alternateName, self.org.alternate_name)
-        for keyword in self.org.keywords:
-            self.add_text(org, SDO.keywords, keyword)
-        self.add_text(org, SDO.description, self.org.description)
-
-    def parent(self) -> None:
-        parent = self.named("organization", self.org.parent_organization)
-        self.add(parent, RDF.type, SDO.GovernmentOrganization, ORG.FormalOrganization)
-        self.add(self.uri, SDO.parentOrganization, parent)
-        self.add(self.uri, ORG.unitOf, parent)
-        self.add(parent, SDO.subOrganization, self.uri)
-        self.add(parent, ORG.hasUnit, self.uri)
-
-    def place(self) -> None:
-        place = self.org.area_served
-        uri = uris.thing("place", place.slug)
-        self.add(uri, RDF.type, SDO.City)
-        self.add_text(uri, SDO.name, place.name)
-        if place.wikidata:
-            self.add(uri, SDO.sameAs, URIRef(f"http://www.wikidata.org/entity/{place.wikidata}"))
-        if place.municipality_key:
-            self.add(uri, SDO.identifier, Literal(place.municipality_key))
-        self.add(self.uri, SDO.areaServed, uri)
-
-    def classification(self) -> None:
-        """The section path in the administration's structure, broadest first."""
-        broader = None
-        for named in self.org.classification:
-            concept = self.concept(named)
-            if broader is not None:
-                self.add(concept, SKOS.broader, broader)
-                self.add(broader, SKOS.narrower, concept)
-            broader = concept
-        self.add(self.uri, ORG.classification, broader)
-
-    def focus_areas(self) -> None:
-        for named in self.org.focus_areas:
-            self.add(self.uri, ORG.purpose, self.concept(named))
-
-    def concept(self, named: Named) -> URIRef:
-        uri = uris.thing("concept", named.slug)
-        self.add(uri, RDF.type, SKOS.Concept)
-        self.add_text(uri, SKOS.prefLabel, named.name)
-        self.add_text(uri, SKOS.definition, named.description)
-        return uri
-
-    def origin(self) -> None:
-        origin = self.org.origin
-        if origin is None:
-            return
-        event = uris.part(self.uri, "origin")
-        self.add(event, RDF.type, ORG.ChangeEvent)
-        self.add_text(event, SDO.description, origin.description)
-        self.add(event, ORG.resultingOrganization, self.uri)
-        self.add(self.uri, ORG.resultedFrom, event)
-        if origin.programme:
-            programme = self.named("programme", origin.programme)
-            self.add(programme, RDF.type, SDO.Project)
-            self.add(event, PROV.used, programme)
-
-    def contact(self) -> None:
-        org, add = self.uri, self.add
-        address = uris.part(self.uri, "address")
-        add(address, RDF.type, SDO.PostalAddress)
-        add(address, SDO.streetAddress, Literal(self.org.address.street_address))
-        add(address, SDO.postalCode, Literal(self.org.address.postal_code))
-        add(address, SDO.addressLocality, Literal(self.org.address.locality))
-        add(address, SDO.addressCountry, Literal(self.org.address.country))
-        add(org, SDO.address, address)
-        phone = self.org.telephone
-        add(org, SDO.telephone, Literal(phone.local), Literal(phone.international))
-        add(org, SDO.email, Literal(self.org.email))
-
-        point = uris.part(self.uri, "contact-point")
-        add(point, RDF.type, SDO.ContactPoint)
-        self.add_text(point, SDO.name, self.org.contact_point.name)
-        self.add_text(point, SDO.contactType, self.org.contact_point.contact_type)
-        add(point, SDO.telephone, Literal(phone.local), Literal(phone.international))
-        add(point, SDO.email, Literal(self.org.email))
-        add(org, SDO.contactPoint, point)
-        for person in self.org.people:
-            add(uris.thing("person", person.slug), SDO.contactPoint, point)
-
-    def person(self, person: Person) -> None:
-        uri = uris.thing("person", person.slug)
-        self.add(uri, RDF.type, SDO.Person, FOAF.Person)
-        self.add(uri, SDO.name, Literal(person.name))
-        self.add_text(uri, SDO.jobTitle, person.job_title)
-        self.add(uri, SDO.worksFor, self.uri)
-        self.add(uri, ORG.memberOf, self.uri)
-        self.add(self.uri, SDO.employee, uri)
-        if person.head_of_organization:
-            self.add(uri, ORG.headOf, self.uri)
-
-    def programme(self, programme: Programme) -> None:
-        uri = uris.thing("programme", programme.slug)
-        self.add(uri, RDF.type, SDO.Project)
-        self.add_text(uri, SDO.name, programme.name)
-        self.add_text(uri, SDO.description, programme.description)
-        self.add(uri, SDO.member, self.uri)
-        self.add(self.uri, SDO.memberOf, uri)
-        if programme.owner:
-            owner = self.named("organization", programme.owner)
-            self.add(owner, RDF.type, SDO.Organization)
-            self.add(uri, SDO.parentOrganization, owner)
-            self.add(owner, SDO.subOrganization, uri)
-        for number, role_name in enumerate(programme.supporting_roles, start=1):
-            role = uris.part(uri, f"role-{number}")
-            self.add(role, RDF.type, SDO.OrganizationRole)
-            self.add_text(role, SDO.roleName, role_name)
-            self.add(uri, SDO.member, role)
-
     def named(self, kind: str, named: Named) -> URIRef:
         """A thing with its names and description; the caller adds its types."""
         uri = uris.thing(kind, named.slug)
@@ -208,3 +74,144 @@ class _GraphBuilder:
         if named.alternate_name:
             self.add(uri, SDO.alternateName, Literal(named.alternate_name))
         return uri
+
+
+# ---------------------------------------------------------------------------
+# One builder per kind (see opendata.kinds): each adds the file's things of its kind.
+
+
+def build_organizations(b: GraphBuilder) -> None:
+    """The office with all it says (its parent, place, sections, focus areas, origin,
+    contact, people and programmes are linked from it here) and its parent.
+
+    Statements are added in the same order on every build: RDF/XML writes the
+    properties of a subject in the order they were added.
+    """
+    org, add = b.uri, b.add
+    add(org, RDF.type, SDO.GovernmentOrganization, ORG.OrganizationalUnit)
+    b.add_text(org, SDO.name, b.org.name)
+    b.add_text(org, SDO.alternateName, b.org.alternate_name)
+    for keyword in b.org.keywords:
+        b.add_text(org, SDO.keywords, keyword)
+    b.add_text(org, SDO.description, b.org.description)
+    parent = b.named("organization", b.org.parent_organization)
+    add(parent, RDF.type, SDO.GovernmentOrganization, ORG.FormalOrganization)
+    add(org, SDO.parentOrganization, parent)
+    add(org, ORG.unitOf, parent)
+    add(parent, SDO.subOrganization, org)
+    add(parent, ORG.hasUnit, org)
+    add(org, SDO.areaServed, uris.thing("place", b.org.area_served.slug))
+    if b.org.classification:
+        add(org, ORG.classification, uris.thing("concept", b.org.classification[-1].slug))
+    for named in b.org.focus_areas:
+        add(org, ORG.purpose, uris.thing("concept", named.slug))
+    _origin(b)
+    _contact(b)
+    for person in b.org.people:
+        add(org, SDO.employee, uris.thing("person", person.slug))
+    for programme in b.org.programmes:
+        add(org, SDO.memberOf, uris.thing("programme", programme.slug))
+
+
+def _origin(b: GraphBuilder) -> None:
+    origin = b.org.origin
+    if origin is None:
+        return
+    event = uris.part(b.uri, "origin")
+    b.add(event, RDF.type, ORG.ChangeEvent)
+    b.add_text(event, SDO.description, origin.description)
+    b.add(event, ORG.resultingOrganization, b.uri)
+    b.add(b.uri, ORG.resultedFrom, event)
+    if origin.programme:
+        b.add(event, PROV.used, uris.thing("programme", origin.programme.slug))
+
+
+def _contact(b: GraphBuilder) -> None:
+    org, add = b.uri, b.add
+    address = uris.part(org, "address")
+    add(address, RDF.type, SDO.PostalAddress)
+    add(address, SDO.streetAddress, Literal(b.org.address.street_address))
+    add(address, SDO.postalCode, Literal(b.org.address.postal_code))
+    add(address, SDO.addressLocality, Literal(b.org.address.locality))
+    add(address, SDO.addressCountry, Literal(b.org.address.country))
+    add(org, SDO.address, address)
+    phone = b.org.telephone
+    add(org, SDO.telephone, Literal(phone.local), Literal(phone.international))
+    add(org, SDO.email, Literal(b.org.email))
+    point = uris.part(org, "contact-point")
+    add(point, RDF.type, SDO.ContactPoint)
+    b.add_text(point, SDO.name, b.org.contact_point.name)
+    b.add_text(point, SDO.contactType, b.org.contact_point.contact_type)
+    add(point, SDO.telephone, Literal(phone.local), Literal(phone.international))
+    add(point, SDO.email, Literal(b.org.email))
+    add(org, SDO.contactPoint, point)
+    for person in b.org.people:
+        add(uris.thing("person", person.slug), SDO.contactPoint, point)
+
+
+def build_programmes(b: GraphBuilder) -> None:
+    """The programme the office came from, and the programmes it takes part in, with
+    their owners and supporting roles."""
+    if b.org.origin and b.org.origin.programme:
+        b.add(b.named("programme", b.org.origin.programme), RDF.type, SDO.Project)
+    for programme in b.org.programmes:
+        uri = uris.thing("programme", programme.slug)
+        b.add(uri, RDF.type, SDO.Project)
+        b.add_text(uri, SDO.name, programme.name)
+        b.add_text(uri, SDO.description, programme.description)
+        b.add(uri, SDO.member, b.uri)
+        if programme.owner:
+            owner = b.named("organization", programme.owner)
+            b.add(owner, RDF.type, SDO.Organization)
+            b.add(uri, SDO.parentOrganization, owner)
+            b.add(owner, SDO.subOrganization, uri)
+        for number, role_name in enumerate(programme.supporting_roles, start=1):
+            role = uris.part(uri, f"role-{number}")
+            b.add(role, RDF.type, SDO.OrganizationRole)
+            b.add_text(role, SDO.roleName, role_name)
+            b.add(uri, SDO.member, role)
+
+
+def build_people(b: GraphBuilder) -> None:
+    for person in b.org.people:
+        uri = uris.thing("person", person.slug)
+        b.add(uri, RDF.type, SDO.Person, FOAF.Person)
+        b.add(uri, SDO.name, Literal(person.name))
+        b.add_text(uri, SDO.jobTitle, person.job_title)
+        b.add(uri, SDO.worksFor, b.uri)
+        b.add(uri, ORG.memberOf, b.uri)
+        b.add(b.uri, SDO.employee, uri)
+        if person.head_of_organization:
+            b.add(uri, ORG.headOf, b.uri)
+
+
+def build_places(b: GraphBuilder) -> None:
+    place = b.org.area_served
+    uri = uris.thing("place", place.slug)
+    b.add(uri, RDF.type, SDO.City)
+    b.add_text(uri, SDO.name, place.name)
+    if place.wikidata:
+        b.add(uri, SDO.sameAs, URIRef(f"http://www.wikidata.org/entity/{place.wikidata}"))
+    if place.municipality_key:
+        b.add(uri, SDO.identifier, Literal(place.municipality_key))
+
+
+def build_concepts(b: GraphBuilder) -> None:
+    """The section path in the administration's structure (broadest first), focus areas."""
+    broader = None
+    for named in b.org.classification:
+        concept = _concept(b, named)
+        if broader is not None:
+            b.add(concept, SKOS.broader, broader)
+            b.add(broader, SKOS.narrower, concept)
+        broader = concept
+    for named in b.org.focus_areas:
+        _concept(b, named)
+
+
+def _concept(b: GraphBuilder, named: Named) -> URIRef:
+    uri = uris.thing("concept", named.slug)
+    b.add(uri, RDF.type, SKOS.Concept)
+    b.add_text(uri, SKOS.prefLabel, named.name)
+    b.add_text(uri, SKOS.definition, named.description)
+    return uri

@@ -13,15 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import uris
-from .catalog import DUMP_FORMATS, dump_path
-from .errors import ERROR_FORMATS
-from .formats import DOCUMENT_FORMATS, HTML, JSONLD, RDF_FORMATS
+from .catalog import dump_path
+from .formats import (
+    ATOM,
+    DOCUMENT_FORMATS,
+    DUMP_FORMATS,
+    ERROR_FORMATS,
+    GZIP,
+    HTML,
+    JSONLD,
+    RDF_FORMATS,
+    SITEMAP,
+    SOLUTION_FORMATS,
+    VCARD,
+)
+from .formats import PLAIN as ROBOTS
+from .kinds import KINDS
 from .sparql.engine import Limits
 from .sparql.examples import EXAMPLES
-from .sparql.results import GRAPH_FORMATS, SOLUTION_FORMATS, TRUNCATED_HEADER
-from .vcard import VCARD, VCARD_KINDS
-from .views.discovery import ATOM, ROBOTS, SITEMAP
-from .views.dumps import GZIP_MEDIA_TYPE
+from .sparql.results import GRAPH_FORMATS, TRUNCATED_HEADER
+
+GZIP_MEDIA_TYPE = GZIP.media_type
 
 VERSION = "3.1.0"
 ERROR_MEDIA_TYPES = tuple(f.media_type for f in ERROR_FORMATS)
@@ -62,9 +74,9 @@ def _parameter(name: str, where: str, description: str, example: str | int, **sc
 
 def _thing_parameters(kind: str, slug: str) -> tuple[dict, dict, dict]:
     """The kind, slug and name path parameters, with one published thing as example."""
-    extensions = "|".join(f.name for f in DOCUMENT_FORMATS)
+    extensions = "|".join(f.name for f in (*DOCUMENT_FORMATS, VCARD))
     return (
-        _parameter("kind", "path", "What the thing is.", kind, enum=list(uris.KINDS)),
+        _parameter("kind", "path", "What the thing is.", kind, enum=list(KINDS)),
         _parameter(
             "slug", "path", "The thing's stable identifier.", slug, pattern=uris.SLUG_PATTERN
         ),
@@ -73,7 +85,8 @@ def _thing_parameters(kind: str, slug: str) -> tuple[dict, dict, dict]:
             "path",
             "The slug, optionally with a format extension: "
             + ", ".join(f".{f.name} ({f.label})" for f in DOCUMENT_FORMATS)
-            + ". Without an extension the format is negotiated on Accept.",
+            + f", and .{VCARD.name} ({VCARD.label}, as a download) for organisations and people"
+            " with contact data. Without an extension the format is negotiated on Accept.",
             f"{slug}.ttl",
             pattern=rf"^{uris.SLUG_PATTERN}(\.({extensions}))?$",
         ),
@@ -240,22 +253,22 @@ def _catalogue_paths(service: Service) -> dict[str, dict]:
 
 def _dump_paths(service: Service) -> dict[str, dict]:
     slug = service.thing[1]
-    extensions = "|".join(d.format.name for d in DUMP_FORMATS)
-    media_types = [d.format.media_type for d in DUMP_FORMATS] + [GZIP_MEDIA_TYPE]
+    extensions = "|".join(d.name for d in DUMP_FORMATS)
+    media_types = [d.media_type for d in DUMP_FORMATS] + [GZIP_MEDIA_TYPE]
     described = (
         "The dump; with .gz the gzip of the same bytes, as "
         + GZIP_MEDIA_TYPE
         + ". "
-        + ", ".join(f".{d.format.name} ({d.format.label})" for d in DUMP_FORMATS)
+        + ", ".join(f".{d.name} ({d.label})" for d in DUMP_FORMATS)
         + "."
     )
     whole = _parameter(
         "name",
         "path",
         "The dump: all.{extension}, optionally gzipped (.gz).",
-        dump_path(DUMP_FORMATS[0].format, gzipped=True).removeprefix("/dumps/"),
+        dump_path(DUMP_FORMATS[0], gzipped=True).removeprefix("/dumps/"),
         enum=[
-            dump_path(d.format, gzipped=gz).removeprefix("/dumps/")
+            dump_path(d, gzipped=gz).removeprefix("/dumps/")
             for d in DUMP_FORMATS
             for gz in (False, True)
         ],
@@ -264,7 +277,7 @@ def _dump_paths(service: Service) -> dict[str, dict]:
         "name",
         "path",
         "The organisation's slug with the dump's extension, optionally gzipped (.gz).",
-        f"{slug}.{DUMP_FORMATS[1].format.name}",
+        f"{slug}.{DUMP_FORMATS[1].name}",
         pattern=rf"^{uris.SLUG_PATTERN}\.({extensions})(\.gz)?$",
     )
     return {
@@ -319,30 +332,6 @@ def _page_paths() -> dict[str, dict]:
     }
 
 
-def _card_path(service: Service) -> dict[str, dict]:
-    kind, slug = service.card
-    return {
-        "/doc/{kind}/{slug}.vcf": _get(
-            "The contact card (vCard 4.0) of an organisation or person with contact data",
-            [
-                _parameter("kind", "path", "What the thing is.", kind, enum=list(VCARD_KINDS)),
-                _parameter(
-                    "slug",
-                    "path",
-                    "The thing's stable identifier.",
-                    slug,
-                    pattern=f"^{uris.SLUG_PATTERN}$",
-                ),
-            ],
-            _served(
-                "vCard, as a download (Content-Disposition: attachment).",
-                [VCARD.media_type],
-                {"404": "No such thing, or it has no contact data."},
-            ),
-        )
-    }
-
-
 def paths(service: Service) -> dict[str, dict]:
     """Every route of the service, as OpenAPI path items."""
     limits = service.limits
@@ -372,7 +361,7 @@ def paths(service: Service) -> dict[str, dict]:
             "get": {
                 "summary": "The document about a thing, negotiated or in one fixed format",
                 "parameters": [kind, name, ACCEPT, LANG],
-                "responses": _document_responses(),
+                "responses": _document_responses((*DOCUMENT_FORMATS, VCARD)),
             }
         },
         "/vocab/context.jsonld": {
@@ -435,7 +424,6 @@ def paths(service: Service) -> dict[str, dict]:
         **_catalogue_paths(service),
         **_dump_paths(service),
         **_discovery_paths(service),
-        **_card_path(service),
         **_page_paths(),
         "/api": {
             "get": {

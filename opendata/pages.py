@@ -16,7 +16,8 @@ from rdflib.term import Node
 
 from . import uris
 from .contacts import ContactDetails, contact_for, kind_of
-from .records import PRIMARY_LANGUAGE
+from .kinds import KINDS
+from .presenter import language_to_show
 from .vocabulary import LABEL_PROPERTIES, ORG, PROV, SDO, SKOS
 
 
@@ -78,11 +79,9 @@ class Reader:
     def texts(self, subject: Node, predicate: URIRef) -> list[Text]:
         """All values, in the reader's language where there are any, else German."""
         values = [v for v in self.graph.objects(subject, predicate) if isinstance(v, Literal)]
-        for language in (self.language, PRIMARY_LANGUAGE):
-            chosen = [v for v in values if v.language == language]
-            if chosen:
-                return sorted((Text(str(v), v.language) for v in chosen), key=lambda t: t.text)
-        return sorted((Text(str(v), v.language) for v in values), key=lambda t: t.text)
+        shown = language_to_show((v.language for v in values), self.language)
+        chosen = [v for v in values if shown is None or v.language == shown]
+        return sorted((Text(str(v), v.language) for v in chosen), key=lambda t: t.text)
 
     def text(self, subject: Node, predicate: URIRef) -> Text | None:
         found = self.texts(subject, predicate)
@@ -119,26 +118,26 @@ class Reader:
         return sorted(found, key=lambda link: link.label.text)
 
 
-# Section headings are message keys (see opendata.i18n); the page builder picks the
-# links for each from the graph.
-_SECTIONS = (
-    ("parent_organization", SDO.parentOrganization, False),
-    ("sub_organizations", SDO.subOrganization, False),
-    ("classification", ORG.classification, False),
-    ("broader", SKOS.broader, False),
-    ("narrower", SKOS.narrower, False),
-    ("focus_areas", ORG.purpose, False),
-    ("organizations_with_purpose", ORG.purpose, True),
-    ("organizations_in_section", ORG.classification, True),
-    ("programmes", SDO.memberOf, False),
-    ("participants", SDO.member, False),
-    ("area_served", SDO.areaServed, False),
-    ("served_by", SDO.areaServed, True),
-    ("people", SDO.employee, False),
-    ("works_for", SDO.worksFor, False),
-    ("head_of", ORG.headOf, False),
-    ("origin_of", PROV.used, True),
-)
+# Sections a page may show: the links of a predicate (or of its inverse). The heading is
+# the message ``section.{key}``; each kind lists its sections (opendata.kinds).
+SECTIONS = {
+    "parent_organization": (SDO.parentOrganization, False),
+    "sub_organizations": (SDO.subOrganization, False),
+    "classification": (ORG.classification, False),
+    "broader": (SKOS.broader, False),
+    "narrower": (SKOS.narrower, False),
+    "focus_areas": (ORG.purpose, False),
+    "organizations_with_purpose": (ORG.purpose, True),
+    "organizations_in_section": (ORG.classification, True),
+    "programmes": (SDO.memberOf, False),
+    "participants": (SDO.member, False),
+    "area_served": (SDO.areaServed, False),
+    "served_by": (SDO.areaServed, True),
+    "people": (SDO.employee, False),
+    "works_for": (SDO.worksFor, False),
+    "head_of": (ORG.headOf, False),
+    "origin_of": (PROV.used, True),
+}
 
 
 def build_page(
@@ -159,8 +158,8 @@ def build_page(
     for predicate in (SDO.description, SKOS.definition):
         for text in read.texts(subject, predicate):
             page.paragraphs += [Text(p, text.lang) for p in text.text.split("\n\n") if p.strip()]
-    for key, predicate, inverse in _SECTIONS:
-        links = read.links(subject, predicate, inverse)
+    for key in KINDS[kind].sections:
+        links = read.links(subject, *SECTIONS[key])
         if links:
             page.sections.append((key, links))
     if kind == "programme":
@@ -199,7 +198,7 @@ def _trail_nodes(graph: Graph, kind: str, subject: URIRef) -> list[URIRef]:
         section = next(iter(sorted(graph.objects(subject, ORG.classification))), None)
         path = _broader_chain(graph, section) if isinstance(section, URIRef) else []
         return [*path, subject]
-    belongs_to = {"programme": SDO.member, "person": SDO.worksFor}.get(kind)
+    belongs_to = KINDS[kind].belongs_to
     if belongs_to is not None:
         owners = sorted(
             n for n in graph.objects(subject, belongs_to) if kind_of(n) == "organization"

@@ -1,34 +1,29 @@
-"""Graphs → bytes, rendered once per data version and served from the cache.
+"""Rendered bytes, rendered once per data version and kept in the cache.
 
 Every representation is keyed by data version, resource, format, language and public
 base. flask-caching's ``@cached`` keys on the path alone and would hand Turtle to a
 browser, so the key is built here explicitly. A new data version changes every key,
-so stale bytes are never served; old entries simply expire.
+so stale bytes are never served; old entries simply expire. What the bytes are is
+the formats' business (``opendata.formats``); how they are sent, ``opendata.serving``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
-import json
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache as memoize
-from pathlib import Path
+from gzip import compress as gzip_compress
 
 from flask import Flask, current_app
 from flask_caching import Cache
-from rdflib import BNode, Graph
-from rdflib.compare import to_canonical_graph
 from werkzeug.http import http_date
 
 from . import uris
-from .formats import JSONLD, NTRIPLES, RDFXML, Format
+from .formats import Format
 
 cache = Cache()
 LOCAL_CACHE = "opendata.local_cache"
@@ -52,8 +47,9 @@ def init_app(app: Flask) -> None:
             )
 
 
-VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
-CONTEXT_PATH = "vocab/context.jsonld"
+def compress(body: bytes) -> bytes:
+    # mtime=0: the same bytes give the same gzip, so its ETag is stable too
+    return gzip_compress(body, 6, mtime=0)
 
 
 # Below this size gzip saves less than its header and the client's CPU costs.
@@ -74,7 +70,12 @@ class Representation:
 
     @classmethod
     def of(
-        cls, body: bytes, fmt: Format, modified: dt.date, language: str | None = None
+        cls,
+        body: bytes,
+        fmt: Format,
+        modified: dt.date,
+        language: str | None = None,
+        gzip: bool = True,
     ) -> Representation:
         last_modified = dt.datetime.combine(modified, dt.time(), tzinfo=dt.UTC)
         return cls(
@@ -84,8 +85,7 @@ class Representation:
             last_modified=last_modified,
             http_date=http_date(last_modified),
             language=language,
-            # mtime=0: the same bytes give the same gzip, so its ETag is stable too
-            gzipped=gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_SIZE else None,
+            gzipped=compress(body) if gzip and len(body) >= GZIP_MIN_SIZE else None,
         )
 
 
@@ -174,82 +174,3 @@ class _LocalCache:
             self.entries[key] = value
             if len(self.entries) > self.size:
                 self.entries.popitem(last=False)
-
-
-@memoize
-def jsonld_context() -> dict:
-    """The JSON-LD context published at /vocab/context.jsonld, loaded from vocab/."""
-    return json.loads((VOCAB_DIR / "context.jsonld").read_text(encoding="utf-8"))
-
-
-def serialize(graph: Graph, fmt: Format) -> bytes:
-    """An RDF serialisation in the internal base, the same bytes in every process.
-
-    rdflib orders N-Triples, RDF/XML and JSON-LD by hash order, which differs between
-    processes; equal bytes give equal ETags across workers and instances, so lines,
-    arrays and blank-node labels are put in a canonical order here.
-
-    JSON-LD is compacted with our own context passed as a dict (rdflib would fetch a
-    remote one), then points at the context the service publishes, so any JSON-LD
-    processor can expand it from this service alone.
-    """
-    graph = _canonical(graph)
-    if fmt is JSONLD:
-        data = _compacted(graph)
-        data["@context"] = uris.INTERNAL_BASE + CONTEXT_PATH
-        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
-    body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-    if fmt is NTRIPLES:
-        return b"".join(sorted(body.splitlines(keepends=True)))
-    if fmt is RDFXML:
-        return _sorted_descriptions(body)
-    return body
-
-
-# rdflib's flat RDF/XML: one rdf:Description per subject, subjects in hash order.
-_DESCRIPTION = re.compile(rb"^  <rdf:Description .*?^  </rdf:Description>\n", re.M | re.S)
-
-
-def _sorted_descriptions(body: bytes) -> bytes:
-    descriptions = _DESCRIPTION.findall(body)
-    if not descriptions:
-        return body
-    start = body.index(descriptions[0])
-    end = body.rindex(b"</rdf:Description>\n") + len(b"</rdf:Description>\n")
-    return body[:start] + b"".join(sorted(descriptions)) + body[end:]
-
-
-def embedded_jsonld(graph: Graph) -> str:
-    """JSON-LD for a <script> block: context inlined, since search engines fetch nothing.
-
-    '<' is escaped so the text can never close the script element.
-    """
-    data = _compacted(_canonical(graph))
-    return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
-
-
-def _compacted(graph: Graph) -> dict:
-    context = jsonld_context()["@context"]
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return _ordered(json.loads(text))
-
-
-def _canonical(graph: Graph) -> Graph:
-    """The graph with canonical blank-node labels (published data has none; parsed data may)."""
-    if not any(isinstance(node, BNode) for triple in graph for node in triple):
-        return graph
-    copy = Graph(namespace_manager=graph.namespace_manager)
-    copy += to_canonical_graph(graph)
-    return copy
-
-
-def _ordered(value, keep_order: bool = False):
-    """JSON-LD with its arrays sorted; only @list arrays carry an order of their own."""
-    if isinstance(value, dict):
-        return {key: _ordered(item, keep_order=key == "@list") for key, item in value.items()}
-    if isinstance(value, list):
-        items = [_ordered(item) for item in value]
-        if keep_order:
-            return items
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-    return value

@@ -30,7 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from . import uris
-from .graph import organization_graph
+from .kinds import organization_graph
 from .records import (
     DataSet,
     load_directory_with_documents,

@@ -11,15 +11,15 @@ import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from . import uris
-from .graph import new_graph, organization_graph
-from .records import DataSet, Organization, declared_slugs, load_directory
+from .graph import new_graph
+from .kinds import organization_graph
+from .records import DataSet, Organization
 from .vocabulary import LABEL_PROPERTIES, RDF
 
 
@@ -68,14 +68,10 @@ class PublishedStore:
         self.resources: dict[tuple[str, str], Resource] = {
             (kind, slug): Resource(kind, slug, organization)
             for organization in data.organizations
-            for kind, slug, _ in declared_slugs(organization)
+            for kind, slug, _ in organization.things()
         }
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
         self._memo: dict[Hashable, Any] = {}
-
-    @classmethod
-    def from_directory(cls, directory: Path, graph_cache_size: int = 2048) -> PublishedStore:
-        return cls(load_directory(directory), graph_cache_size)
 
     @property
     def organizations(self) -> tuple[Organization, ...]:

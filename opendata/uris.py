@@ -16,7 +16,6 @@ import re
 from rdflib import URIRef
 
 INTERNAL_BASE = "https://opendata.invalid/"
-KINDS = ("organization", "programme", "person", "place", "concept")
 SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _BASE_PATTERN = re.compile(r"^https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?$")
 
@@ -61,7 +60,7 @@ def kind_and_slug(uri: str) -> tuple[str, str] | None:
     if path is None:
         return None
     parts = path.split("/")
-    if len(parts) == 4 and parts[1] == "id" and parts[2] in KINDS:
+    if len(parts) == 4 and parts[1] == "id" and parts[2] and parts[3]:
         return parts[2], parts[3]
     return None
 

@@ -16,26 +16,25 @@ from rdflib.term import Node
 
 from . import uris
 from .contacts import ContactDetails, contact_for
-from .formats import Format
+from .kinds import KINDS
+from .presenter import language_to_show
 from .records import PRIMARY_LANGUAGE
 from .vocabulary import SDO
 
-VCARD = Format("vcf", "text/vcard", None, "vCard")
-VCARD_KINDS = {"organization": "org", "person": "individual"}
 MAX_LINE_OCTETS = 75
 
 
 def has_card(graph: Graph, kind: str, subject: URIRef) -> bool:
-    """Whether the data gives contact details for this organisation or person."""
-    return kind in VCARD_KINDS and contact_for(graph, kind, subject) is not None
+    """Whether the data gives contact details for this thing, of a kind that has cards."""
+    return KINDS[kind].vcard is not None and contact_for(graph, kind, subject) is not None
 
 
 def render(graph: Graph, kind: str, subject: URIRef, modified: dt.date, base: str) -> bytes:
     """The vCard of a resource for which ``has_card`` holds, with URIs in ``base``."""
     details = contact_for(graph, kind, subject)
-    if details is None or kind not in VCARD_KINDS:
+    if details is None or KINDS[kind].vcard is None:
         raise ValueError(f"{subject} has no contact data")
-    lines = ["BEGIN:VCARD", "VERSION:4.0", f"KIND:{VCARD_KINDS[kind]}"]
+    lines = ["BEGIN:VCARD", "VERSION:4.0", f"KIND:{KINDS[kind].vcard}"]
     lines += _alternatives("FN", _texts(graph, subject, SDO.name))
     if kind == "person":
         lines += _alternatives("TITLE", _texts(graph, subject, SDO.jobTitle))
@@ -97,11 +96,11 @@ def _texts(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
 
 
 def _in(texts: dict[str, str], language: str) -> str:
-    """The text in a language, else the publisher's own, else any."""
-    for choice in (language, PRIMARY_LANGUAGE, ""):
-        if choice in texts:
-            return texts[choice]
-    return next(iter(texts.values()), "")
+    """The text in a language, else the publisher's own, else one without a tag, else any."""
+    chosen = language_to_show(texts, language)
+    if chosen is None:
+        chosen = "" if "" in texts else next(iter(texts), "")
+    return texts.get(chosen, "")
 
 
 def _language_order(language: str) -> tuple[bool, str]:

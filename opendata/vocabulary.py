@@ -30,7 +30,6 @@ HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")  # W3C's IRIs for media formats
 
 # Controlled vocabularies whose concepts the DCAT catalogue uses as values.
 EU_DATA_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
@@ -40,7 +39,7 @@ IANA_MEDIA_TYPE = Namespace("http://www.iana.org/assignments/media-types/")
 ADMS_PUBLISHER_TYPE = Namespace("http://purl.org/adms/publishertype/")
 DCATDE_LICENSE = Namespace("http://dcat-ap.de/def/licenses/")
 DCATDE_GEOCODING = Namespace("http://dcat-ap.de/def/politicalGeocoding/")
-# W3C format identifiers, for void:feature.
+# W3C's IRIs of media formats (void:feature, sd:resultFormat).
 W3C_FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 # Prefix → namespace, for every serialisation and for the JSON-LD context.
@@ -82,7 +81,6 @@ __all__ = [
     "EU_FILE_TYPE",
     "EU_LANGUAGE",
     "FOAF",
-    "FORMATS",
     "HYDRA",
     "IANA_MEDIA_TYPE",
     "LABEL_PROPERTIES",

@@ -121,7 +121,7 @@ def test_the_documented_error_statuses_are_the_real_ones(client, openapi):
         ("/catalog/dataset/{name}", "/catalog/dataset/nobody.ttl", 404),
         ("/dumps/{name}", "/dumps/all.csv.gz", 404),
         ("/dumps/organization/{name}", "/dumps/organization/nobody.nt", 404),
-        ("/doc/{kind}/{slug}.vcf", "/doc/concept/nothing.vcf", 404),
+        ("/doc/{kind}/{name}", "/doc/concept/nothing.vcf", 404),
     ],
 )
 def test_the_documented_errors_of_the_catalogue_and_downloads_are_real(

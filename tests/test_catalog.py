@@ -8,7 +8,7 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
 
-from opendata.catalog import controlled_vocabulary
+from opendata.dcat import controlled_vocabulary
 from opendata.records import DATA_THEMES, InvalidData
 
 from .catalog_data import (
@@ -166,7 +166,7 @@ def test_contact_point_has_email_and_telephone_as_iris(client):
     assert graph.value(point, URIRef(VCARD + "hasEmail")) == URIRef(
         "mailto:bildungsbuero@dessau-rosslau.de"
     )
-    assert graph.value(point, URIRef(VCARD + "hasTelephone")) == URIRef("tel:+49-340-204-1305")
+    assert graph.value(point, URIRef(VCARD + "hasTelephone")) == URIRef("tel:+493402041305")
     names = list(graph.objects(point, URIRef(VCARD + "fn")))
     assert names == [Literal("Kommunales Bildungsbüro", lang="de")]
 
@@ -327,7 +327,7 @@ def test_html_catalogue_for_citizens(multi_client):
     assert 'href="/dumps/organization/bildungsbuero.ttl"' in html
     assert 'href="/doc/organization/bildungsbuero.html"' in html
     assert 'href="mailto:bildungsbuero@dessau-rosslau.de"' in html
-    assert 'href="tel:+49-340-204-1305"' in html
+    assert 'href="tel:+493402041305"' in html
     assert '<link rel="alternate" type="text/turtle" href="/catalog.ttl?page=1">' in html
 
 

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from opendata.catalog import CONTROLLED_VOCABULARY_FILE
+from opendata.dcat import CONTROLLED_VOCABULARY_FILE
 
 from .catalog_data import BASE, whole_catalogue, with_sparql
 from .conftest import DATA_DIR, FIXTURES, SHARED, make_app

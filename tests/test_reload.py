@@ -12,7 +12,7 @@ import weakref
 
 import pytest
 
-from opendata import publishing
+from opendata import backends
 
 from .conftest import DATA_DIR, make_app
 
@@ -119,7 +119,7 @@ def test_a_frozen_heap_lets_the_old_version_go(data_dir):
     """Servers freeze the loaded data (wsgi.py); a reload must still free the old one."""
     app = make_app(data_dir)
     publication = app.extensions["opendata"]
-    publishing.freeze_loaded_data()
+    backends.freeze_loaded_data()
     try:
         old = weakref.ref(publication.current())
         edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 6")

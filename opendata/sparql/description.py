@@ -5,35 +5,23 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal
 
 from .. import uris
+from ..formats import RDF_FORMATS, SOLUTION_FORMATS
 from ..graph import new_graph
-from ..vocabulary import DCTERMS, FORMATS, RDF, RDFS, SD, VOID, XSD
+from ..vocabulary import DCTERMS, RDF, RDFS, SD, VOID, W3C_FORMATS, XSD
 from .engine import Limits
-from .results import CSV, SPARQL_JSON, SPARQL_XML, TSV
 
 ENDPOINT = uris.internal("sparql")
-
-# W3C's format IRIs (https://www.w3.org/ns/formats/) for every result format offered.
-_RESULT_FORMATS = {
-    SPARQL_JSON.media_type: FORMATS.SPARQL_Results_JSON,
-    SPARQL_XML.media_type: FORMATS.SPARQL_Results_XML,
-    CSV.media_type: FORMATS.SPARQL_Results_CSV,
-    TSV.media_type: FORMATS.SPARQL_Results_TSV,
-    "text/turtle": FORMATS.Turtle,
-    "application/ld+json": FORMATS["JSON-LD"],
-    "application/rdf+xml": FORMATS.RDF_XML,
-    "application/n-triples": FORMATS["N-Triples"],
-}
 
 
 def service_description(triples: int, limits: Limits) -> Graph:
     """What the endpoint is, speaks and holds, and the limits every query runs under."""
     graph = new_graph()
-    graph.bind("formats", FORMATS)
+    graph.bind("formats", W3C_FORMATS)
     graph.add((ENDPOINT, RDF.type, SD.Service))
     graph.add((ENDPOINT, SD.endpoint, ENDPOINT))
     graph.add((ENDPOINT, SD.supportedLanguage, SD.SPARQL11Query))
-    for iri in _RESULT_FORMATS.values():
-        graph.add((ENDPOINT, SD.resultFormat, iri))
+    for fmt in (*SOLUTION_FORMATS, *RDF_FORMATS):
+        graph.add((ENDPOINT, SD.resultFormat, fmt.w3c))
     graph.add((ENDPOINT, DCTERMS.title, Literal("SPARQL-Endpunkt", lang="de")))
     graph.add((ENDPOINT, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
     graph.add((ENDPOINT, RDFS.comment, Literal(_limits_text(limits), lang="en")))

@@ -7,7 +7,8 @@ a few query processes, under the configured limits. An engine that forwards to a
 SPARQL 1.1 store (for data that outgrows one machine) implements the same protocol
 and keeps the same guard and limits.
 
-One engine serves one data version: when the data is republished, the next query
+The backend (``opendata.backends``) says which engine serves its data. One engine
+serves one data version: when the data is republished, the next query
 builds an engine for the new version and the old one is closed.
 """
 
@@ -24,9 +25,8 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 from rdflib import Graph
 
-from ..publishing import current_store, publication
+from ..publishing import current_store
 from ..store import PublishedStore
-from .remote_engine import RemoteEngine
 from .results import Accepted, Answer, QueryError
 from .tasks import READY, Setup, Task
 from .workers import Busy, Crashed, Overrun, WorkerPool
@@ -117,14 +117,17 @@ class RdflibEngine:
 EngineFactory = Callable[[PublishedStore, Limits], QueryEngine]
 
 
-def rdflib_engine(store: PublishedStore, limits: Limits) -> QueryEngine:
-    return RdflibEngine(store.union(), store.version, limits)
-
-
 class Engines:
     """The engine of one application: built on first use, rebuilt for new data."""
 
-    def __init__(self, limits: Limits, factory: EngineFactory = rdflib_engine):
+    @classmethod
+    def init_app(cls, app: Flask, factory: EngineFactory) -> None:
+        """Engines made by ``factory`` (the backend's) under the configured limits."""
+        engines = cls(Limits.from_config(app.config), factory)
+        app.extensions[EXTENSION] = engines
+        weakref.finalize(app, engines.close)
+
+    def __init__(self, limits: Limits, factory: EngineFactory):
         self.limits = limits
         self._factory = factory
         self._engine: QueryEngine | None = None
@@ -145,18 +148,6 @@ class Engines:
             if self._engine is not None and self._engine.pid == os.getpid():
                 self._engine.close()
             self._engine = None
-
-
-def remote_engine(store: PublishedStore, limits: Limits) -> QueryEngine:
-    """For the SPARQL store backend: the store itself evaluates the queries."""
-    return RemoteEngine(publication().client, store.version, limits)
-
-
-def init_app(app: Flask) -> None:
-    factory = remote_engine if app.config["STORE"] == "sparql" else rdflib_engine
-    engines = Engines(Limits.from_config(app.config), factory)
-    app.extensions[EXTENSION] = engines
-    weakref.finalize(app, engines.close)
 
 
 def current_engines() -> Engines:

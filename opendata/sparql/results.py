@@ -18,35 +18,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, Literal
+from rdflib import Graph
 from rdflib.query import Result
-from rdflib.term import Node
 
 from .. import uris
 from ..formats import (
+    CSV,
     HTML,
     JSONLD,
     NTRIPLES,
     RDF_FORMATS,
     RDFXML,
+    SOLUTION_FORMATS,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
     TURTLE,
     Format,
-    NotAcceptable,
-    negotiate,
+    serialize,
 )
-from ..rendering import serialize
-from ..vocabulary import XSD
+from ..negotiation import NotAcceptable, acceptable, negotiate
 
-SPARQL_JSON = Format(
-    "json", "application/sparql-results+json", None, "SPARQL JSON", ("application/json",)
-)
-SPARQL_XML = Format(
-    "xml", "application/sparql-results+xml", None, "SPARQL XML", ("application/xml", "text/xml")
-)
-CSV = Format("csv", "text/csv", None, "CSV")
-TSV = Format("tsv", "text/tab-separated-values", None, "TSV")
-
-SOLUTION_FORMATS = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 GRAPH_FORMATS = RDF_FORMATS
 # What each query form is offered in, in the order of preference (the first for */*
 # and for no Accept at all). CSV and TSV are defined for SELECT only.
@@ -154,11 +146,7 @@ def unknown_format_names(names: tuple[str, ...]) -> bool:
 
 def acceptable_at_all(header: str | None) -> bool:
     """Whether some query form could answer in a format the Accept header allows."""
-    try:
-        negotiate(header, ALL_FORMATS)
-    except NotAcceptable:
-        return False
-    return True
+    return acceptable(header, ALL_FORMATS)
 
 
 def _not_acceptable(form: str, source: str) -> str:
@@ -170,10 +158,7 @@ def _not_acceptable(form: str, source: str) -> str:
 def solutions_body(result: Result, fmt: Format, truncated: bool) -> bytes:
     """SELECT or ASK results in a SPARQL results format (HTML: as SPARQL JSON)."""
     carrier = SPARQL_JSON if fmt is HTML else fmt
-    if carrier is TSV:
-        body = _tsv(result)
-    else:
-        body = result.serialize(format=carrier.name, encoding="utf-8")
+    body = carrier.write(carrier, result)
     if not truncated:
         return body
     if carrier is SPARQL_JSON:
@@ -203,29 +188,3 @@ def graph_body(graph: Graph, fmt: Format, truncated: bool, limit: int) -> bytes:
             return declaration + newline + f"<!-- {note} -->\n".encode() + rest
         return f"<!-- {note} -->\n".encode() + body
     return body
-
-
-def _tsv(result: Result) -> bytes:
-    """SPARQL 1.1 TSV (rdflib has no serialiser for it): terms in SPARQL syntax."""
-    lines = ["\t".join(f"?{v}" for v in result.vars)]
-    for row in result.bindings:
-        lines.append("\t".join(_tsv_term(row.get(v)) for v in result.vars))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _tsv_term(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, Literal):
-        text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype and term.datatype != XSD.string:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return f"<{term}>"
-
-
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})

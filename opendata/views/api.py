@@ -8,27 +8,20 @@ from flask import Blueprint, current_app, render_template
 from werkzeug.wrappers import Response
 
 from .. import catalog, uris, vcard
-from ..formats import DOCUMENT_FORMATS, HTML, Format
-from ..http import send
-from ..i18n import current_language
+from ..formats import DOCUMENT_FORMATS, DUMP_FORMATS, HTML, OPENAPI_JSON
 from ..openapi import Service, document
 from ..publishing import current_store, public_base
-from ..rendering import representation
+from ..serving import serve_one
 from ..sparql.engine import current_engines
 from ..sparql.examples import EXAMPLES
 from ..sparql.results import ASK_OFFERS, GRAPH_FORMATS, SOLUTION_FORMATS, TRUNCATED_HEADER
 
 bp = Blueprint("api", __name__)
 
-OPENAPI = Format("json", "application/json", None, "OpenAPI (JSON)")
-
 
 @bp.get("/api")
 def docs() -> Response:
-    store = current_store()
-    language = current_language()
-
-    def make() -> bytes:
+    def make() -> str:
         service = described_service()
         kind, slug = service.thing
         return render_template(
@@ -41,28 +34,24 @@ def docs() -> Response:
             solution_formats=SOLUTION_FORMATS,
             ask_formats=[f for f in ASK_OFFERS if f is not HTML],
             graph_formats=GRAPH_FORMATS,
-            dumps=[d.format for d in catalog.DUMP_FORMATS],
+            dumps=DUMP_FORMATS,
             dump_path=catalog.dump_path,
             examples=EXAMPLES,
             limits=service.limits,
             truncated_header=TRUNCATED_HEADER,
-        ).encode("utf-8")
+        )
 
-    rep = representation(store.version, "api", HTML, public_base(), make, store.modified, language)
-    return send(rep)
+    return serve_one("api", HTML, make)
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    store = current_store()
-
     def make() -> bytes:
         # Built for the public base: its server URL has no trailing slash to relocate.
         described = document(public_base(), described_service())
         return json.dumps(described, ensure_ascii=False, indent=2).encode("utf-8")
 
-    rep = representation(store.version, "openapi", OPENAPI, public_base(), make, store.modified)
-    return send(rep)
+    return serve_one("openapi", OPENAPI_JSON, make)
 
 
 def described_service() -> Service:

@@ -13,21 +13,19 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import replace
-from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from rdflib import Graph, URIRef
 from werkzeug.wrappers import Response
 
-from .. import catalog, uris
-from ..formats import BY_EXTENSION, DOCUMENT_FORMATS, HTML, Format, NotAcceptable, negotiate
-from ..http import link_header, send
+from .. import catalog, dcat, uris
+from ..formats import DOCUMENT_FORMATS, DUMP_FORMATS, RDF_FORMATS, Format
 from ..i18n import DEFAULT_LANGUAGE, current_language
 from ..pages import Reader
-from ..publishing import current_store, public_base
+from ..publishing import current_store
 from ..remote import StoreUnavailable
-from ..rendering import representation, serialize
+from ..serving import fixed_format, serve
 from ..vocabulary import DCAT, DCTERMS, FOAF, LOCN, SKOS, VCARD
 
 bp = Blueprint("catalog", __name__)
@@ -35,7 +33,7 @@ bp = Blueprint("catalog", __name__)
 _PAGE = re.compile(r"^[1-9][0-9]{0,8}$")
 _SLUG = re.compile(rf"^{uris.SLUG_PATTERN}$")
 MAX_DATE_LENGTH = 40
-DUMP_FORMAT_BY_MEDIA_TYPE = {str(dump.media_type): dump.format for dump in catalog.DUMP_FORMATS}
+DUMP_FORMAT_BY_MEDIA_TYPE = {str(catalog.media_type_iri(f)): f for f in DUMP_FORMATS}
 
 
 @bp.record_once
@@ -52,84 +50,75 @@ def check_configuration(state: BlueprintSetupState) -> None:
 @bp.get("/catalog")
 @bp.get("/catalog.<extension>")
 def catalogue(extension: str | None = None) -> Response:
-    fixed = fixed_format(extension)
+    if extension is not None:
+        fixed_format(extension, DOCUMENT_FORMATS)
     since = modified_since()
     store = current_store()
     selected = catalog.datasets(store, since)
     view = requested_page(extension, since, len(selected))
-    fmt = fixed or negotiate_or_406()
     sparql = "sparql" in current_app.blueprints
-    language = current_language() if fmt is HTML else None
-
-    def make() -> bytes:
-        publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
-        on_page = list(view.items(selected))
-        graph = catalog.catalog_graph(store, on_page, view, publisher, sparql)
-        if fmt is HTML:
-            return catalogue_page(graph, on_page, view, since, language).encode("utf-8")
-        return serialize(graph, fmt)
-
     key = f"catalog|{view.path}|{view.number}|{since or '-'}|{'sparql' if sparql else '-'}"
-    base = public_base()
-    rep = representation(store.version, key, fmt, base, make, store.modified, language)
     formats_view = replace(view, path="catalog")
-    return send(
-        rep,
-        negotiated=fixed is None,
-        content_location=None if fixed else with_extension(formats_view, fmt),
-        alternates=catalogue_links(base, formats_view),
+    return serve(
+        CataloguePage(store, view, list(view.items(selected)), since, sparql),
+        key=key,
+        modified=store.modified,
+        offers=DOCUMENT_FORMATS,
+        extension=extension,
+        url=lambda fmt: with_extension(formats_view, fmt),
+        what="The catalogue",
     )
 
 
 @bp.get("/catalog/dataset/<name>")
 def dataset(name: str) -> Response:
     slug, dot, extension = name.partition(".")
-    fixed = fixed_format(extension) if dot else None
     store = current_store()
     organization = catalog.find_organization(store, slug) if _SLUG.match(slug) else None
     if organization is None:
         abort(404, description=f"There is no dataset called {slug!r} in the catalogue.")
-    fmt = fixed or negotiate_or_406()
-    language = current_language() if fmt is HTML else None
-
-    def make() -> bytes:
-        graph = catalog.dataset_graph(store, organization)
-        if fmt is HTML:
-            return catalogue_page(graph, [organization], None, None, language).encode("utf-8")
-        return serialize(graph, fmt)
-
-    key = f"catalog/dataset/{slug}"
-    modified = organization.publication.modified
-    rep = representation(store.version, key, fmt, public_base(), make, modified, language)
     path = catalog.dataset_path(slug)
-    return send(
-        rep,
-        negotiated=fixed is None,
-        content_location=None if fixed else f"{path}.{fmt.name}",
-        alternates=[(public(f"{path}.{f.name}"), f) for f in DOCUMENT_FORMATS],
+    return serve(
+        DatasetPage(store, organization),
+        key=f"catalog/dataset/{slug}",
+        modified=organization.publication.modified,
+        offers=DOCUMENT_FORMATS,
+        extension=extension if dot else None,
+        url=lambda fmt: f"{path}.{fmt.name}",
+        what="The dataset description",
     )
+
+
+class CataloguePage:
+    """One page of the catalogue, for the formats to render."""
+
+    def __init__(self, store, view, on_page: list, since: dt.date | None, sparql: bool):
+        self.store, self.view, self.on_page = store, view, on_page
+        self.since, self.sparql = since, sparql
+
+    def graph(self) -> Graph:
+        publisher = catalog.catalog_publisher(self.store, current_app.config["CATALOG_PUBLISHER"])
+        return dcat.catalog_graph(self.store, self.on_page, self.view, publisher, self.sparql)
+
+    def page(self) -> str:
+        return catalogue_page(self.graph(), self.on_page, self.view, self.since, current_language())
+
+
+class DatasetPage:
+    """One dataset's description, for the formats to render."""
+
+    def __init__(self, store, organization):
+        self.store, self.organization = store, organization
+
+    def graph(self) -> Graph:
+        return dcat.dataset_graph(self.store, self.organization)
+
+    def page(self) -> str:
+        return catalogue_page(self.graph(), [self.organization], None, None, current_language())
 
 
 # ---------------------------------------------------------------------------
 # Request parameters.
-
-
-def fixed_format(extension: str | None) -> Format | None:
-    if extension is None:
-        return None
-    fmt = BY_EXTENSION.get(extension)
-    if fmt is None:
-        offered = ", ".join(f".{f.name}" for f in DOCUMENT_FORMATS)
-        abort(404, description=f"No format '.{extension}'; try one of: {offered}.")
-    return fmt
-
-
-def negotiate_or_406() -> Format:
-    try:
-        return negotiate(request.headers.get("Accept"), DOCUMENT_FORMATS)
-    except NotAcceptable:
-        offered = ", ".join(f.media_type for f in DOCUMENT_FORMATS)
-        abort(406, description=f"The catalogue is available as: {offered}.")
 
 
 def page_number() -> int:
@@ -177,19 +166,8 @@ def modified_since() -> dt.date | None:
     return moment.date()
 
 
-@lru_cache(maxsize=1024)
-def catalogue_links(base: str, view: catalog.PageView) -> str:
-    """The Link header naming every format of a catalogue page."""
-    root = base.rstrip("/")
-    return link_header((root + with_extension(view, fmt), fmt) for fmt in DOCUMENT_FORMATS)
-
-
 def with_extension(view: catalog.PageView, fmt: Format) -> str:
     return replace(view, path=f"{view.path}.{fmt.name}").url(view.number)
-
-
-def public(path: str) -> str:
-    return public_base().rstrip("/") + path
 
 
 # ---------------------------------------------------------------------------
@@ -215,18 +193,17 @@ def catalogue_page(
         entries=entries,
         view=html_view,
         since=since,
-        formats=[f for f in DOCUMENT_FORMATS if f.is_rdf],
+        formats=RDF_FORMATS,
         format_links=format_links(view, organizations),
-        dumps=[(d.format, catalog.dump_path(d.format)) for d in catalog.DUMP_FORMATS],
+        dumps=[(fmt, catalog.dump_path(fmt)) for fmt in DUMP_FORMATS],
     )
 
 
 def format_links(view: catalog.PageView | None, organizations: list) -> list[tuple[Format, str]]:
-    rdf = [f for f in DOCUMENT_FORMATS if f.is_rdf]
     if view is None:
         path = catalog.dataset_path(organizations[0].slug)
-        return [(f, f"{path}.{f.name}") for f in rdf]
-    return [(f, with_extension(replace(view, path="catalog"), f)) for f in rdf]
+        return [(f, f"{path}.{f.name}") for f in RDF_FORMATS]
+    return [(f, with_extension(replace(view, path="catalog"), f)) for f in RDF_FORMATS]
 
 
 def dataset_entry(read: Reader, dataset: URIRef) -> dict:

@@ -12,23 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, current_app
+from rdflib import Graph
 from werkzeug.wrappers import Response
 
-from .. import catalog, uris
-from ..formats import RDF_FORMATS, Format, NotAcceptable, negotiate
-from ..http import send
+from .. import catalog, dcat, uris
+from ..formats import ATOM, PLAIN, RDF_FORMATS, SITEMAP
 from ..i18n import DEFAULT_LANGUAGE, gettext
 from ..pages import Reader
-from ..publishing import current_store, public_base
-from ..rendering import representation, serialize
+from ..publishing import current_store
+from ..serving import serve, serve_one
 from ..store import PublishedStore, Resource
 
 bp = Blueprint("discovery", __name__)
 
-SITEMAP = Format("xml", "application/xml", None, "Sitemap")
-ROBOTS = Format("txt", "text/plain", None, "Text")
-ATOM = Format("atom", "application/atom+xml", None, "Atom")
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -36,21 +33,24 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 @bp.get("/.well-known/void")
 def void() -> Response:
-    try:
-        fmt = negotiate(request.headers.get("Accept"), RDF_FORMATS)
-    except NotAcceptable:
-        offered = ", ".join(f.media_type for f in RDF_FORMATS)
-        abort(406, description=f"The VoID description is available as: {offered}.")
     store = current_store()
     sparql = "sparql" in current_app.blueprints
-    publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
+    return serve(
+        Void(store, sparql),
+        key=f"void|{'sparql' if sparql else '-'}",
+        modified=store.modified,
+        offers=RDF_FORMATS,
+        what="The VoID description",
+    )
 
-    def make() -> bytes:
-        return serialize(catalog.void_graph(store, publisher, sparql), fmt)
 
-    key = f"void|{'sparql' if sparql else '-'}"
-    rep = representation(store.version, key, fmt, public_base(), make, store.modified)
-    return send(rep, negotiated=True)
+class Void:
+    def __init__(self, store: PublishedStore, sparql: bool):
+        self.store, self.sparql = store, sparql
+
+    def graph(self) -> Graph:
+        publisher = catalog.catalog_publisher(self.store, current_app.config["CATALOG_PUBLISHER"])
+        return dcat.void_graph(self.store, publisher, self.sparql)
 
 
 @bp.get("/sitemap.xml")
@@ -71,21 +71,15 @@ def sitemap() -> Response:
             ET.SubElement(url, "lastmod").text = modified.isoformat()
         return xml_bytes(root)
 
-    return send(
-        representation(store.version, "sitemap", SITEMAP, public_base(), make, store.modified)
-    )
+    return serve_one("sitemap", SITEMAP, make)
 
 
 @bp.get("/robots.txt")
 def robots() -> Response:
-    store = current_store()
-
     def make() -> bytes:
         return f"User-agent: *\nAllow: /\nSitemap: {uris.internal('sitemap.xml')}\n".encode()
 
-    return send(
-        representation(store.version, "robots", ROBOTS, public_base(), make, store.modified)
-    )
+    return serve_one("robots", PLAIN, make)
 
 
 @bp.get("/feed.atom")
@@ -107,7 +101,7 @@ def feed() -> Response:
             entry(root, store, resource)
         return xml_bytes(root)
 
-    return send(representation(store.version, "feed", ATOM, public_base(), make, store.modified))
+    return serve_one("feed", ATOM, make)
 
 
 def entry(root: ET.Element, store: PublishedStore, resource: Resource) -> None:

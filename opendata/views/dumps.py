@@ -14,23 +14,25 @@ from __future__ import annotations
 import gzip
 
 from flask import Blueprint, abort
+from rdflib import Graph
 from werkzeug.wrappers import Response
 
 from .. import catalog
-from ..formats import Format
-from ..http import send
+from ..formats import DUMP_FORMATS, GZIP, Format, by_extension
 from ..publishing import current_store, public_base
 from ..records import Organization
-from ..rendering import Representation, representation, serialize
+from ..rendering import representation
+from ..serving import fixed_vary, send, serve
+from ..store import PublishedStore
 
 bp = Blueprint("dumps", __name__)
 
-GZIP_MEDIA_TYPE = "application/gzip"
+DUMPS_BY_EXTENSION = by_extension(DUMP_FORMATS)
 
 
 @bp.get("/dumps/<name>")
 def whole(name: str) -> Response:
-    return send(dump(None, *parse(name, "all")))
+    return dump(None, *parse(name, "all"))
 
 
 @bp.get("/dumps/organization/<name>")
@@ -39,54 +41,51 @@ def part(name: str) -> Response:
     organization = catalog.find_organization(current_store(), slug)
     if organization is None:
         abort(404, description=f"There is no organisation {slug!r}, so no dump of it.")
-    return send(dump(organization, *parse(name, slug)))
+    return dump(organization, *parse(name, slug))
 
 
-def parse(name: str, expected: str) -> tuple[catalog.DumpFormat, bool]:
+def parse(name: str, expected: str) -> tuple[Format, bool]:
     """'all.ttl.gz' → (Turtle, gzipped); 404 listing the dumps for anything else."""
     stem, _, extension = name.partition(".")
     gzipped = extension.endswith(".gz")
-    found = catalog.DUMPS_BY_EXTENSION.get(extension.removesuffix(".gz"))
+    found = DUMPS_BY_EXTENSION.get(extension.removesuffix(".gz"))
     if stem != expected or found is None:
         names = ", ".join(
-            f"{expected}.{d.format.name}{gz}" for d in catalog.DUMP_FORMATS for gz in ("", ".gz")
+            f"{expected}.{fmt.name}{gz}" for fmt in DUMP_FORMATS for gz in ("", ".gz")
         )
         abort(404, description=f"No dump {name!r} here; there are: {names}.")
     return found, gzipped
 
 
-def dump(organization: Organization | None, found: catalog.DumpFormat, gzipped: bool):
-    plain = render(organization, found.format)
-    if not gzipped:
-        return plain
+class Dump:
+    """Every published triple, or one organisation's."""
+
+    def __init__(self, store: PublishedStore, organization: Organization | None):
+        self.store, self.organization = store, organization
+
+    def graph(self) -> Graph:
+        if self.organization is None:
+            return self.store.union()
+        return self.store.organization_graph(self.organization)
+
+
+def dump(organization: Organization | None, fmt: Format, gzipped: bool) -> Response:
     store = current_store()
-    compressed = Format(f"{found.format.name}.gz", GZIP_MEDIA_TYPE, None, "gzip")
-    return representation(
+    key = f"dump/{organization.slug if organization else 'all'}"
+    modified = organization.publication.modified if organization else store.modified
+    source = Dump(store, organization)
+    if not gzipped:
+        return serve(source, key=key, modified=modified, offers=(fmt,), negotiated=False)
+    base = public_base()
+    plain = representation(store.version, key, fmt, base, lambda: fmt.render(source), modified)
+    packed = representation(
         store.version,
-        dump_key(organization),
-        compressed,
-        public_base(),
+        f"{key}.{fmt.name}",
+        GZIP,
+        base,
         # mtime=0: the same bytes in every process and every run.
         lambda: gzip.compress(plain.body, mtime=0),
-        modified(organization),
+        modified,
         relocate=False,
     )
-
-
-def render(organization: Organization | None, fmt: Format) -> Representation:
-    store = current_store()
-
-    def make() -> bytes:
-        source = store.organization_graph(organization) if organization else store.union()
-        return serialize(source, fmt)
-
-    key = dump_key(organization)
-    return representation(store.version, key, fmt, public_base(), make, modified(organization))
-
-
-def dump_key(organization: Organization | None) -> str:
-    return f"dump/{organization.slug if organization else 'all'}"
-
-
-def modified(organization: Organization | None):
-    return organization.publication.modified if organization else current_store().modified
+    return send(packed, vary=fixed_vary(GZIP))

@@ -7,12 +7,12 @@ from werkzeug.wrappers import Response
 
 from .. import records, uris
 from ..formats import HTML
-from ..http import send
 from ..i18n import current_language
 from ..pages import Link, Text
-from ..publishing import current_store, public_base
-from ..records import PRIMARY_LANGUAGE, Organization
-from ..rendering import representation
+from ..presenter import text_in
+from ..publishing import current_store
+from ..records import Organization
+from ..serving import serve_one
 
 bp = Blueprint("home", __name__)
 
@@ -20,17 +20,16 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index() -> Response:
     store = current_store()
-    language = current_language()
 
-    def make() -> bytes:
+    def make() -> str:
+        language = current_language()
         entries = [
             entry(organization, language)
             for organization in sorted(store.organizations, key=lambda o: o.name.primary)
         ]
-        return render_template("home.html", entries=entries, page_path="/").encode("utf-8")
+        return render_template("home.html", entries=entries, page_path="/")
 
-    rep = representation(store.version, "home", HTML, public_base(), make, store.modified, language)
-    return send(rep)
+    return serve_one("home", HTML, make)
 
 
 def entry(organization: Organization, language: str) -> dict:
@@ -76,7 +75,4 @@ def href(kind: str, slug: str) -> str:
 
 def in_language(text: records.Text, language: str) -> Text:
     """The reader's language where the publisher gave it, else the German original."""
-    found = text.get(language)
-    if found is not None:
-        return Text(found, language)
-    return Text(text.primary, PRIMARY_LANGUAGE)
+    return Text(*text_in(text, language))

@@ -15,13 +15,13 @@ from werkzeug.wrappers import Response
 
 from .. import uris
 from ..formats import HTML
-from ..http import send
 from ..i18n import current_language, gettext
 from ..pages import ContactCard, Link, Reader, Text, contact_card
-from ..publishing import current_store, public_base
-from ..records import PRIMARY_LANGUAGE, LegalText
+from ..presenter import text_in
+from ..publishing import current_store
+from ..records import LegalText
 from ..records import Text as TextRecord
-from ..rendering import representation
+from ..serving import serve_one
 from ..store import PublishedStore
 
 bp = Blueprint("legal", __name__)
@@ -53,9 +53,9 @@ def accessibility() -> Response:
 def legal_page(path: str, field: str) -> Response:
     """The page for one field of ``legal:`` (its title is the message ``legal.<field>``)."""
     store = current_store()
-    language = current_language()
 
-    def make() -> bytes:
+    def make() -> str:
+        language = current_language()
         title = Text(gettext(f"legal.{field}"), language)
         return render_template(
             "legal.html",
@@ -63,12 +63,9 @@ def legal_page(path: str, field: str) -> Response:
             sections=sections(store, field, language),
             page_path=path,
             crumbs=[Link(path, title)],
-        ).encode("utf-8")
+        )
 
-    rep = representation(
-        store.version, f"legal/{field}", HTML, public_base(), make, store.modified, language
-    )
-    return send(rep)
+    return serve_one(f"legal/{field}", HTML, make)
 
 
 def sections(store: PublishedStore, field: str, language: str) -> list[PublisherSection]:
@@ -92,9 +89,9 @@ def sections(store: PublishedStore, field: str, language: str) -> list[Publisher
 
 def _paragraphs(text: TextRecord, language: str) -> list[list[Text]]:
     """The text in the reader's language (else the publisher's), as paragraphs of lines."""
-    chosen = language if text.get(language) else PRIMARY_LANGUAGE
+    chosen, tag = text_in(text, language)
     return [
-        [Text(line, chosen) for line in block.splitlines() if line.strip()]
-        for block in text[chosen].split("\n\n")
+        [Text(line, tag) for line in block.splitlines() if line.strip()]
+        for block in chosen.split("\n\n")
         if block.strip()
     ]

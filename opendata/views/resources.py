@@ -3,23 +3,26 @@
 ``/id/…`` names the thing itself and answers 303 See Other to the document
 (W3C "Cool URIs for the Semantic Web"); ``/doc/…`` negotiates the format on Accept;
 ``/doc/…{.ext}`` is one fixed format, the URL caches and CDNs can key on safely.
+Documents are offered in every RDF format and HTML, and as a vCard where the thing
+has contact data (``.vcf``, ``Accept: text/vcard``).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, render_template
+from rdflib import Graph
 from werkzeug.wrappers import Response
 
-from .. import uris
-from ..formats import BY_EXTENSION, DOCUMENT_FORMATS, HTML, Format, NotAcceptable, negotiate
-from ..http import link_header, send
+from .. import uris, vcard
+from ..formats import DOCUMENT_FORMATS, VCARD, Format, embedded_jsonld
 from ..i18n import current_language
+from ..kinds import KINDS
 from ..pages import build_page
 from ..publishing import current_store, public_base
-from ..rendering import embedded_jsonld, representation, serialize
+from ..serving import UrlOf, see_other, serve
 from ..store import PublishedStore, Resource
 
 bp = Blueprint("resources", __name__)
@@ -29,14 +32,10 @@ _SLUG = re.compile(rf"^{uris.SLUG_PATTERN}$")
 
 @bp.get("/id/<kind>/<slug>")
 def thing(kind: str, slug: str) -> Response:
-    find_resource(kind, slug)
-    negotiate_or_406(f"/doc/{kind}/{slug}")
-    location = f"/doc/{kind}/{slug}"
-    if request.query_string:
-        location += "?" + request.query_string.decode("ascii", "replace")
-    response = redirect(location, code=303)
-    response.vary.add("Accept")
-    return response
+    store = current_store()
+    resource = find_resource(kind, slug, store)
+    path = f"/doc/{kind}/{slug}"
+    return see_other(path, offers(store, resource), "This document", fixed_urls(path))
 
 
 @bp.get("/doc/<kind>/<name>")
@@ -44,76 +43,83 @@ def document(kind: str, name: str) -> Response:
     slug, dot, extension = name.partition(".")
     store = current_store()
     resource = find_resource(kind, slug, store)
-    path = f"/doc/{kind}/{slug}"
-    base = public_base()
-    if dot:
-        fmt = BY_EXTENSION.get(extension)
-        if fmt is None:
-            abort(404, description=f"No format '.{extension}'; try one of: {_extensions()}.")
-        return send(render(store, resource, fmt, base), alternates=alternates(base, path))
-    fmt = negotiate_or_406(path)
-    return send(
-        render(store, resource, fmt, base),
-        negotiated=True,
-        content_location=f"{path}.{fmt.name}",
-        alternates=alternates(base, path),
+    document_offers = offers(store, resource)
+    if dot and extension == VCARD.name and VCARD not in document_offers:
+        abort(404, description=f"The {kind} {slug!r} has no contact data, so it has no vCard.")
+    return serve(
+        Document(store, resource),
+        key=resource.key,
+        modified=resource.modified,
+        offers=document_offers,
+        extension=extension if dot else None,
+        url=fixed_urls(f"/doc/{kind}/{slug}"),
+        filename=slug,
     )
 
 
-def find_resource(kind: str, slug: str, store: PublishedStore | None = None) -> Resource:
+def find_resource(kind: str, slug: str, store: PublishedStore) -> Resource:
     resource = None
-    if kind in uris.KINDS and _SLUG.match(slug):
-        resource = (store or current_store()).resource(kind, slug)
+    if kind in KINDS and _SLUG.match(slug):
+        resource = store.resource(kind, slug)
     if resource is None:
         abort(404, description=f"There is no {kind!r} called {slug!r} here.")
     return resource
 
 
-def negotiate_or_406(path: str) -> Format:
-    try:
-        return negotiate(request.environ.get("HTTP_ACCEPT"))
-    except NotAcceptable:
-        offered = ", ".join(f.media_type for f in DOCUMENT_FORMATS)
-        abort(406, description=f"This document is available as: {offered}. {_alternatives(path)}")
+def offers(store: PublishedStore, resource: Resource) -> tuple[Format, ...]:
+    """Every document's formats, and the vCard where the thing has contact data."""
+
+    def compute() -> tuple[Format, ...]:
+        graph = store.organization_graph(resource.organization)
+        if vcard.has_card(graph, resource.kind, resource.uri):
+            return (*DOCUMENT_FORMATS, VCARD)
+        return DOCUMENT_FORMATS
+
+    return store.memo(("offers", resource.key), compute)
 
 
-@lru_cache(maxsize=4096)
-def alternates(base: str, path: str) -> str:
-    """The Link header naming every format of a document."""
-    return link_header((f"{base.rstrip('/')}{path}.{fmt.name}", fmt) for fmt in DOCUMENT_FORMATS)
+def fixed_urls(path: str) -> UrlOf:
+    return lambda fmt: f"{path}.{fmt.name}"
 
 
-def render(store: PublishedStore, resource: Resource, fmt: Format, base: str):
-    language = current_language() if fmt is HTML else None
+class Document:
+    """What the formats of a document are rendered from."""
 
-    def make() -> bytes:
-        graph = store.document(resource)
-        if fmt is HTML:
-            return html_page(store, resource, graph, language).encode("utf-8")
-        return serialize(graph, fmt)
+    def __init__(self, store: PublishedStore, resource: Resource):
+        self.store = store
+        self.resource = resource
 
-    return representation(store.version, resource.key, fmt, base, make, resource.modified, language)
+    @cached_property
+    def context(self) -> Graph:
+        """The graph of the file that publishes the resource (trail, contact card)."""
+        return self.store.organization_graph(self.resource.organization)
 
+    def graph(self) -> Graph:
+        return self.document
 
-def html_page(store: PublishedStore, resource: Resource, graph, language: str) -> str:
-    context = store.organization_graph(resource.organization)
-    page = build_page(graph, resource.kind, resource.slug, language, context)
-    return render_template(
-        "resource.html",
-        page=page,
-        resource=resource,
-        uri=str(resource.uri),
-        doc_path=f"/doc/{resource.key}",
-        page_path=f"/doc/{resource.key}",
-        crumbs=page.breadcrumbs,
-        formats=DOCUMENT_FORMATS,
-        jsonld=embedded_jsonld(graph),
-    )
+    @cached_property
+    def document(self) -> Graph:
+        return self.store.document(self.resource)
 
+    def page(self) -> str:
+        resource = self.resource
+        page = build_page(
+            self.document, resource.kind, resource.slug, current_language(), self.context
+        )
+        return render_template(
+            "resource.html",
+            page=page,
+            resource=resource,
+            uri=str(resource.uri),
+            doc_path=f"/doc/{resource.key}",
+            page_path=f"/doc/{resource.key}",
+            crumbs=page.breadcrumbs,
+            formats=DOCUMENT_FORMATS,
+            jsonld=embedded_jsonld(self.document),
+        )
 
-def _extensions() -> str:
-    return ", ".join(f".{f.name}" for f in DOCUMENT_FORMATS)
-
-
-def _alternatives(path: str) -> str:
-    return "Fixed-format URLs: " + ", ".join(f"{path}.{f.name}" for f in DOCUMENT_FORMATS)
+    def vcard(self) -> bytes:
+        resource = self.resource
+        return vcard.render(
+            self.context, resource.kind, resource.uri, resource.modified, public_base()
+        )

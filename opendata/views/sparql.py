@@ -13,22 +13,21 @@ answered 503 (see the README for every status).
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 from typing import NoReturn
 
 from flask import Blueprint, abort, render_template, request, url_for
+from rdflib import Graph
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
 from .. import uris
-from ..formats import DOCUMENT_FORMATS, HTML, NotAcceptable, negotiate
-from ..http import send
+from ..formats import DOCUMENT_FORMATS, HTML
 from ..i18n import current_language
 from ..publishing import current_store, public_base
-from ..rendering import Representation, representation, serialize
+from ..rendering import Representation
+from ..serving import NEGOTIATED_VARY, not_acceptable, send, serve
 from ..sparql.description import service_description
 from ..sparql.engine import current_engine, current_engines
 from ..sparql.examples import EXAMPLES
@@ -140,28 +139,19 @@ def check_request(text: str, params: MultiDict, names: tuple[str, ...]) -> None:
         known = ", ".join(f.name for f in ALL_FORMATS)
         abort(400, description=f"Unknown result format {names[0]!r}; known formats: {known}.")
     if not names and not acceptable_at_all(request.headers.get("Accept")):
-        offered = ", ".join(f.media_type for f in ALL_FORMATS)
-        abort(406, description=f"Query results are available as: {offered}.")
+        not_acceptable(ALL_FORMATS, "Query results")
 
 
 def respond(body: bytes, answer: Answer, language: str | None = None) -> Response:
     """GET answers carry validators and may be cached; POST answers are not cached."""
     fmt = answer.format
     if request.method != "POST":
-        modified = current_store().modified
-        response = send(
-            Representation(
-                body=body,
-                content_type=fmt.content_type,
-                etag=hashlib.sha256(body).hexdigest()[:32],
-                last_modified=dt.datetime.combine(modified, dt.time(), tzinfo=dt.UTC),
-                language=language,
-            ),
-            negotiated=True,
-        )
+        # the results of a query change only with the data
+        rep = Representation.of(body, fmt, current_store().modified, language, gzip=False)
+        response = send(rep, vary=NEGOTIATED_VARY)
     else:
         response = Response(body, content_type=fmt.content_type)
-        response.vary.add("Accept")
+        response.headers["Vary"] = NEGOTIATED_VARY
         if language:
             response.content_language.add(language)
     if answer.truncated:
@@ -193,26 +183,25 @@ def results_page(text: str, answer: Answer, body: bytes) -> bytes:
 
 def description() -> Response:
     """The Service Description, or the query page for browsers."""
-    try:
-        fmt = negotiate(request.headers.get("Accept"), DOCUMENT_FORMATS)
-    except NotAcceptable:
-        offered = ", ".join(f.media_type for f in DOCUMENT_FORMATS)
-        abort(406, description=f"The service description is available as: {offered}.")
     store = current_store()
-    language = current_language() if fmt is HTML else None
-
-    def make() -> bytes:
-        if fmt is HTML:
-            return render_template("sparql.html", query=EXAMPLES[0].text, **page_context()).encode(
-                "utf-8"
-            )
-        limits = current_engines().limits
-        return serialize(service_description(len(store.union()), limits), fmt)
-
-    rep = representation(
-        store.version, "sparql", fmt, public_base(), make, store.modified, language
+    return serve(
+        ServiceDescription(store),
+        key="sparql",
+        modified=store.modified,
+        offers=DOCUMENT_FORMATS,
+        what="The service description",
     )
-    return send(rep, negotiated=True)
+
+
+class ServiceDescription:
+    def __init__(self, store):
+        self.store = store
+
+    def graph(self) -> Graph:
+        return service_description(len(self.store.union()), current_engines().limits)
+
+    def page(self) -> str:
+        return render_template("sparql.html", query=EXAMPLES[0].text, **page_context())
 
 
 def page_context() -> dict:

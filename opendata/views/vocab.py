@@ -7,23 +7,17 @@ import json
 from flask import Blueprint
 from werkzeug.wrappers import Response
 
-from ..formats import JSONLD
-from ..http import send
-from ..publishing import current_store
-from ..rendering import jsonld_context, representation
+from ..formats import JSONLD_CONTEXT, jsonld_context
+from ..serving import serve_one
 
 bp = Blueprint("vocab", __name__)
 
 
 @bp.get("/vocab/context.jsonld")
 def context() -> Response:
-    store = current_store()
-    rep = representation(
-        "static",
+    return serve_one(
         "vocab/context",
-        JSONLD,
-        "-",
+        JSONLD_CONTEXT,
         lambda: json.dumps(jsonld_context(), ensure_ascii=False, indent=2).encode("utf-8"),
-        store.modified,
+        version="static",
     )
-    return send(rep)

@@ -1,0 +1,85 @@
+"""Looking for new versions in the background, and keeping loaded versions out of the
+garbage collector's way."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+import weakref
+
+from flask import Flask
+
+from ..remote import StoreError
+
+
+class Watched:
+    """A backend that looks for a new version every RELOAD_INTERVAL seconds.
+
+    The watcher is a thread of each process, so no request waits for a reload. Threads
+    do not survive a fork, so a process forked after start-up (gunicorn --preload)
+    starts its own.
+    """
+
+    def __init__(self, app: Flask, interval: float):
+        self.app = app
+        self.interval = interval
+        self._watcher: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        raise NotImplementedError
+
+    def watch(self) -> None:
+        if not self.interval:
+            return
+        self._start()
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (found := me()) and found._start())
+
+    def _start(self) -> None:
+        self._lock = threading.Lock()  # a lock held at fork time would stay held
+        self._watcher = threading.Thread(
+            target=Watched._poll, args=(weakref.ref(self),), name="data-watcher", daemon=True
+        )
+        self._watcher.start()
+
+    @staticmethod
+    def _poll(reference: weakref.ref) -> None:
+        """Runs while its backend exists (tests create and drop many applications)."""
+        while (backend := reference()) is not None:
+            interval = backend.interval
+            del backend  # hold no reference while asleep
+            time.sleep(interval)
+            if (backend := reference()) is not None:
+                backend.check()
+
+    def check(self) -> None:
+        """Look for a new version; failures are logged, never end the watcher."""
+        try:
+            self.refresh()
+        except StoreError:
+            pass  # reported once per outage by the backend itself
+        except Exception:
+            self.app.logger.exception("looking for new data failed")
+
+
+def freeze_loaded_data() -> None:
+    """Keep what is loaded now out of the garbage collector's full passes (for servers).
+
+    A full collection walks every tracked object while no request of the process
+    runs: about 0.65 s at 10,000 organisations, and building graphs for pages read
+    for the first time triggers one now and then. The published data live until a
+    new version replaces them, so walking them finds nothing; ``gc.freeze()`` moves
+    them out of the collector's sight. Call it once the application is created.
+    """
+    gc.freeze()
+
+
+def refreeze() -> None:
+    """After a new version went live: let the old one's cycles go, freeze the new one."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()

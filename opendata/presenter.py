@@ -1,0 +1,35 @@
+"""The facts that pages, vCards and the catalogue show alike, presented one way.
+
+* A text in the reader's language: the reader's language where the data has it,
+  else the publisher's (German), else whatever there is. Records (``Text``) and
+  graphs (language-tagged literals) are read the same way.
+* A telephone number as a ``tel:`` IRI (RFC 3966, global number, digits only:
+  ``tel:+493402041305``), the same in the catalogue, on pages and in vCards, so
+  that clients comparing them find one number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .records import PRIMARY_LANGUAGE, Text
+
+
+def language_to_show(available: Iterable[str | None], language: str) -> str | None:
+    """Which language of a text to show; None when it has neither (then show any)."""
+    tags = set(available)
+    for choice in (language, PRIMARY_LANGUAGE):
+        if choice in tags:
+            return choice
+    return None
+
+
+def text_in(text: Text, language: str) -> tuple[str, str]:
+    """(the text, its language) for a reader of ``language``."""
+    chosen = language_to_show(text.values, language) or next(iter(text.values))
+    return text[chosen], chosen
+
+
+def tel_iri(number: str) -> str:
+    """'+49 340 204-1305' → 'tel:+493402041305'."""
+    return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")

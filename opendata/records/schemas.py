@@ -1,0 +1,255 @@
+"""The file format, as publishers write it: marshmallow schemas that build the records."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from . import (
+    DATA_THEMES,
+    PRIMARY_LANGUAGE,
+    PUBLISHER_TYPES,
+    Address,
+    ContactPoint,
+    Legal,
+    LegalText,
+    Named,
+    Origin,
+    Person,
+    Place,
+    Programme,
+    Publication,
+    Telephone,
+    Text,
+)
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be lower-case a-z, 0-9 and '-'")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# Calling codes for deriving the international form of a local telephone number.
+CALLING_CODES = {"DE": "49", "AT": "43", "CH": "41"}
+
+
+class TextField(fields.Field):
+    """{"de": "...", "en": "..."}: language code → non-empty string; German required."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Text:
+        if not isinstance(value, dict):
+            raise ValidationError('must be a mapping of language to text, e.g. {de: "…"}')
+        for language, text in value.items():
+            if not isinstance(language, str) or not LANGUAGE.match(language):
+                raise ValidationError(f"{language!r} is not a language code such as 'de' or 'en'")
+            if not isinstance(text, str) or not text.strip():
+                raise ValidationError(f"text in {language!r} must be a non-empty string")
+        if PRIMARY_LANGUAGE not in value:
+            raise ValidationError(f"a text in {PRIMARY_LANGUAGE!r} is required")
+        return Text(dict(value))
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class NamedSchema(StrictSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    name = TextField(required=True)
+    alternate_name = fields.String()
+    description = TextField()
+
+    @post_load
+    def make(self, data, **kwargs) -> Named:
+        return Named(**data)
+
+
+class PlaceSchema(StrictSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    name = TextField(required=True)
+    municipality_key = fields.String(
+        validate=validate.Regexp(r"^\d{8}$", error="must be the 8-digit official key")
+    )
+    wikidata = fields.String(validate=validate.Regexp(r"^Q\d+$", error="must look like Q1234"))
+
+    @post_load
+    def make(self, data, **kwargs) -> Place:
+        return Place(**data)
+
+
+class AddressSchema(StrictSchema):
+    street_address = fields.String(required=True, validate=validate.Length(min=1))
+    postal_code = fields.String(required=True, validate=validate.Length(min=1))
+    locality = fields.String(required=True, validate=validate.Length(min=1))
+    country = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="must be ISO 3166 alpha-2")
+    )
+
+    @post_load
+    def make(self, data, **kwargs) -> Address:
+        return Address(**data)
+
+
+class PersonSchema(StrictSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    job_title = TextField(required=True)
+    head_of_organization = fields.Boolean(load_default=False)
+
+    @post_load
+    def make(self, data, **kwargs) -> Person:
+        return Person(**data)
+
+
+class ContactPointSchema(StrictSchema):
+    name = TextField(required=True)
+    contact_type = TextField()
+
+    @post_load
+    def make(self, data, **kwargs) -> ContactPoint:
+        return ContactPoint(**data)
+
+
+class OriginSchema(StrictSchema):
+    description = TextField(required=True)
+    programme = fields.Nested(NamedSchema)
+
+    @post_load
+    def make(self, data, **kwargs) -> Origin:
+        return Origin(**data)
+
+
+class ProgrammeSchema(StrictSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    name = TextField(required=True)
+    description = TextField(required=True)
+    owner = fields.Nested(NamedSchema)
+    supporting_roles = fields.List(TextField(), load_default=())
+
+    @post_load
+    def make(self, data, **kwargs) -> Programme:
+        data["supporting_roles"] = tuple(data["supporting_roles"])
+        return Programme(**data)
+
+
+class PublicationSchema(StrictSchema):
+    issued = fields.Date(required=True)
+    modified = fields.Date(required=True)
+    license = fields.String(
+        load_default="dl-by-de/2.0",
+        validate=validate.Regexp(
+            r"^[a-z0-9.\-]+(/[0-9.]+)?$", error="must be a dcat-ap.de licence id"
+        ),
+    )
+    themes = fields.List(
+        fields.String(
+            validate=validate.OneOf(DATA_THEMES, error="must be an EU data theme: {choices}")
+        ),
+        load_default=(),
+    )
+    publisher_type = fields.String(
+        validate=validate.OneOf(PUBLISHER_TYPES, error="must be an ADMS publisher type: {choices}")
+    )
+
+    @validates_schema
+    def modified_not_before_issued(self, data, **kwargs):
+        if "issued" in data and "modified" in data and data["modified"] < data["issued"]:
+            raise ValidationError("must not be earlier than issued", "modified")
+
+    @post_load
+    def make(self, data, **kwargs) -> Publication:
+        data["themes"] = tuple(data["themes"])
+        return Publication(**data)
+
+
+class LegalTextSchema(StrictSchema):
+    text = TextField()
+    url = fields.Url(schemes={"http", "https"})
+
+    @validates_schema
+    def text_or_url(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give the text, the url of the publisher's own page, or both")
+
+    @post_load
+    def make(self, data, **kwargs) -> LegalText:
+        return LegalText(**data)
+
+
+class LegalSchema(StrictSchema):
+    impressum = fields.Nested(LegalTextSchema)
+    privacy = fields.Nested(LegalTextSchema)
+    accessibility = fields.Nested(LegalTextSchema)
+
+    @post_load
+    def make(self, data, **kwargs) -> Legal:
+        return Legal(**data)
+
+
+class OrganizationSchema(StrictSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    name = TextField(required=True)
+    alternate_name = TextField()
+    keywords = fields.List(TextField(), load_default=())
+    description = TextField()
+    origin = fields.Nested(OriginSchema)
+    parent_organization = fields.Nested(NamedSchema, required=True)
+    classification = fields.List(fields.Nested(NamedSchema), load_default=())
+    area_served = fields.Nested(PlaceSchema, required=True)
+    address = fields.Nested(AddressSchema, required=True)
+    telephone = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\+?[0-9][0-9 /\-()]{3,}$", error="is not a telephone number"),
+    )
+    telephone_international = fields.String(
+        validate=validate.Regexp(
+            r"^\+[1-9][0-9 \-]{3,}$", error="must start with + and a country code"
+        )
+    )
+    email = fields.Email(required=True)
+    contact_point = fields.Nested(ContactPointSchema, required=True)
+    focus_areas = fields.List(fields.Nested(NamedSchema), load_default=())
+    programmes = fields.List(fields.Nested(ProgrammeSchema), load_default=())
+    people = fields.List(fields.Nested(PersonSchema), load_default=())
+    publication = fields.Nested(PublicationSchema, required=True)
+    legal = fields.Nested(LegalSchema)
+
+    @validates_schema
+    def telephone_is_convertible(self, data, **kwargs):
+        address = data.get("address")
+        if "telephone_international" in data or address is None:
+            return
+        if address.country not in CALLING_CODES:
+            raise ValidationError(
+                f"give telephone_international: no calling code known for {address.country}",
+                "telephone_international",
+            )
+
+    @post_load
+    def make(self, data, **kwargs) -> dict:
+        local = data.pop("telephone")
+        international = data.pop("telephone_international", None) or _international(
+            local, data["address"].country
+        )
+        data["telephone"] = Telephone(local=local, international=international)
+        for name in ("keywords", "classification", "focus_areas", "programmes", "people"):
+            data[name] = tuple(data[name])
+        return data
+
+
+# One instance: building a schema (and its nested schemas) costs more than a load.
+ORGANIZATION_SCHEMA = OrganizationSchema()
+
+
+def _international(local: str, country: str) -> str:
+    """'0340 204-1305' in DE → '+49 340 204-1305' (the trunk prefix 0 is dropped)."""
+    number = local.strip()
+    if number.startswith("+"):
+        return number
+    return f"+{CALLING_CODES[country]} {number.removeprefix('0')}"
