@@ -1,14 +1,37 @@
-"""Interface strings in German and English: the one message catalogue of the service.
+"""Interface strings in German and English, translated through gettext catalogues.
 
-Templates call ``_("key")``; texts of the data itself come from the graph. The
-reader's language is German unless they ask for English with ``?lang=en`` or prefer
-it in ``Accept-Language``; anything else falls back to German.
+Templates call ``_("key")`` and modules ``gettext("key")``; texts of the data itself
+come from the graph. The reader's language is German unless they ask for English with
+``?lang=en`` or prefer it in ``Accept-Language``; anything else falls back to German.
+
+Keys and msgids: callers name a message by a stable key (``"section.head_of"``, also
+composed: ``"kind." ~ kind``, ``f"error.{status}"``). ``MSGIDS`` below is the one table
+of keys; it maps each to its English source text, marked with ``N_()`` (or ``NC_()``
+with a message context) so that ``pybabel extract`` finds every string (``babel.cfg``).
+The translations live in ``opendata/translations/<language>/LC_MESSAGES/messages.po``,
+English included, so translators work on ordinary catalogues (Poedit, Weblate) and
+English readers read from a catalogue too.
+
+Loading: the ``.po`` files are read with Babel's reader when this module is imported
+and every key is resolved once into ``MESSAGES`` (key → language → text), so a lookup
+costs one dictionary access, as before. No ``.mo`` is compiled: the catalogues in the
+repository are the whole truth, a fresh ``pip install -e .`` needs no build step and
+no generated file, and a catalogue edited in place is what the next start shows.
+Reading both catalogues costs some 25 ms, once per process start.
+
+Lookup follows gettext: a message that is missing, untranslated or fuzzy shows its
+English msgid. The one exception is ``translation_note``: German readers get no note
+(German texts are authoritative), so its German msgstr is empty on purpose, and for
+that key an empty msgstr means "show nothing" rather than "untranslated".
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 from flask import g, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -16,252 +39,240 @@ from werkzeug.http import parse_accept_header
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "site_name": {"de": "Offene Daten", "en": "Open data"},
-    "skip_to_content": {"de": "Zum Inhalt springen", "en": "Skip to content"},
-    "home": {"de": "Startseite", "en": "Home"},
-    "breadcrumb": {"de": "Sie sind hier", "en": "You are here"},
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Marks an English msgid for extraction; the catalogues translate it."""
+    return message
+
+
+def NC_(context: str, message: str) -> tuple[str, str]:
+    """Marks an English msgid with a message context (msgctxt) for extraction.
+
+    For a text whose English is the same as another's but whose translation is not.
+    """
+    return context, message
+
+
+# Every interface string: key → English msgid. Keys composed by callers are here too:
+# kind.*, section.*, fact.*, legal.*, legal.missing.*, error.<status>, sparql.example.*.
+# Comments starting with TRANSLATORS: reach the catalogues.
+MSGIDS: dict[str, str | tuple[str, str]] = {
+    "site_name": N_("Open data"),
+    "skip_to_content": N_("Skip to content"),
+    "home": N_("Home"),
+    "breadcrumb": N_("You are here"),
     # Each language's name in that language: the switch shows it to readers of that language.
-    "language_name": {"de": "Deutsch", "en": "English"},
-    "organizations": {"de": "Organisationen", "en": "Organisations"},
-    "home_intro": {
-        "de": "Diese Seiten veröffentlichen Organisationen, ihre Programme und Ansprechpersonen"
-        " als offene, verknüpfte Daten.",
-        "en": "These pages publish organisations, their programmes and contacts"
-        " as linked open data.",
-    },
-    "kind.organization": {"de": "Organisation", "en": "Organisation"},
-    "kind.programme": {"de": "Programm", "en": "Programme"},
-    "kind.person": {"de": "Person", "en": "Person"},
-    "kind.place": {"de": "Ort", "en": "Place"},
-    "kind.concept": {"de": "Begriff", "en": "Concept"},
-    "also_known_as": {"de": "Auch", "en": "Also known as"},
-    "section.parent_organization": {"de": "Teil von", "en": "Part of"},
-    "section.sub_organizations": {"de": "Untergliederungen", "en": "Units"},
-    "section.classification": {"de": "Bereich", "en": "Section"},
-    "section.broader": {"de": "Übergeordneter Bereich", "en": "Broader section"},
-    "section.narrower": {"de": "Untergeordnete Bereiche", "en": "Narrower sections"},
-    "section.focus_areas": {"de": "Arbeitsschwerpunkte", "en": "Focus areas"},
-    "section.organizations_with_purpose": {
-        "de": "Arbeitsschwerpunkt von",
-        "en": "Focus area of",
-    },
-    "section.organizations_in_section": {"de": "Organisationen", "en": "Organisations"},
-    "section.programmes": {"de": "Förderprogramme", "en": "Funding programmes"},
-    "section.participants": {"de": "Beteiligt", "en": "Taking part"},
-    "section.area_served": {"de": "Zuständig für", "en": "Serves"},
-    "section.served_by": {"de": "Zuständige Stellen", "en": "Served by"},
-    "section.people": {"de": "Personen", "en": "People"},
-    "section.works_for": {"de": "Arbeitet für", "en": "Works for"},
-    "section.head_of": {"de": "Leitet", "en": "Heads"},
-    "section.origin_of": {"de": "Grundlage für", "en": "Basis of"},
-    "section.origin": {"de": "Hervorgegangen aus", "en": "Originated from"},
-    "fact.origin": {"de": "Entstehung", "en": "Origin"},
-    "fact.municipality_key": {"de": "Amtlicher Gemeindeschlüssel", "en": "Municipality key"},
-    "roles": {"de": "Unterstützt durch", "en": "Supported by"},
-    "contact": {"de": "Kontakt", "en": "Contact"},
-    "address": {"de": "Anschrift", "en": "Address"},
-    "telephone": {"de": "Telefon", "en": "Telephone"},
-    "email": {"de": "E-Mail", "en": "E-mail"},
-    "map_link": {
-        "de": "Anschrift auf OpenStreetMap (externer Link)",
-        "en": "Address on OpenStreetMap (external link)",
-    },
-    "use_data": {"de": "Diese Daten nutzen", "en": "Use this data"},
-    "uri": {"de": "URI", "en": "URI"},
-    "formats": {"de": "Formate", "en": "Formats"},
-    "curl_example": {"de": "Beispiel", "en": "Example"},
-    "translation_note": {
-        "de": "",
-        "en": "English texts are translations by the publisher; German texts are authoritative.",
-    },
+    # TRANSLATORS: The name of this catalogue's language, written in that
+    # language (Deutsch, English, Français), for the language switch.
+    "language_name": NC_("name of this language", "English"),
+    "organizations": N_("Organisations"),
+    "home_intro": N_(
+        "These pages publish organisations, their programmes and contacts as linked open data."
+    ),
+    "kind.organization": N_("Organisation"),
+    "kind.programme": N_("Programme"),
+    "kind.person": N_("Person"),
+    "kind.place": N_("Place"),
+    "kind.concept": N_("Concept"),
+    "also_known_as": N_("Also known as"),
+    "section.parent_organization": N_("Part of"),
+    "section.sub_organizations": N_("Units"),
+    "section.classification": N_("Section"),
+    "section.broader": N_("Broader section"),
+    "section.narrower": N_("Narrower sections"),
+    "section.focus_areas": N_("Focus areas"),
+    "section.organizations_with_purpose": N_("Focus area of"),
+    "section.organizations_in_section": N_("Organisations"),
+    "section.programmes": N_("Funding programmes"),
+    "section.participants": N_("Taking part"),
+    # TRANSLATORS: Heading above the places this body is responsible for.
+    "section.area_served": N_("Serves"),
+    "section.served_by": N_("Served by"),
+    "section.people": N_("People"),
+    "section.works_for": N_("Works for"),
+    # TRANSLATORS: Heading above the units this person heads ("leads").
+    "section.head_of": N_("Heads"),
+    "section.origin_of": N_("Basis of"),
+    "section.origin": N_("Originated from"),
+    "fact.origin": N_("Origin"),
+    "fact.municipality_key": N_("Municipality key"),
+    "roles": N_("Supported by"),
+    "contact": N_("Contact"),
+    "address": N_("Address"),
+    "telephone": N_("Telephone"),
+    "email": N_("E-mail"),
+    "map_link": N_("Address on OpenStreetMap (external link)"),
+    "use_data": N_("Use this data"),
+    "uri": N_("URI"),
+    "formats": N_("Formats"),
+    "curl_example": N_("Example"),
+    # TRANSLATORS: Shown under a page to readers of a translation. Leave
+    # it empty in German: German texts are authoritative (no note there).
+    "translation_note": N_(
+        "English texts are translations by the publisher; German texts are authoritative."
+    ),
     # Catalogue (DCAT), dumps, change feed. Texts with {name}/{parent}/{format} name
     # things from the data.
-    "catalog.title": {"de": "Offene Daten: Datenkatalog", "en": "Open data: data catalogue"},
-    "catalog.description": {
-        "de": "Die Datensätze dieses Dienstes: je Organisation ihre Beschreibung mit"
-        " Programmen, Ansprechpersonen und Kontaktdaten als Linked Open Data, zum"
-        " Herunterladen in N-Triples, Turtle und JSON-LD.",
-        "en": "The datasets of this service: for each organisation, its description with"
+    "catalog.title": N_("Open data: data catalogue"),
+    "catalog.description": N_(
+        "The datasets of this service: for each organisation, its description with"
         " programmes, contact persons and contact details as linked open data, for download"
-        " in N-Triples, Turtle and JSON-LD.",
-    },
-    "dataset.title": {
-        "de": "{name}: Organisation, Programme und Kontakt",
-        "en": "{name}: organisation, programmes and contact",
-    },
-    "dataset.description": {
-        "de": "Beschreibung der Organisation {name} ({parent}) als Linked Open Data nach"
-        " schema.org, W3C ORG und SKOS: Organisation, Programme, Ansprechpersonen und"
-        " Kontaktdaten.",
-        "en": "Description of the organisation {name} ({parent}) as linked open data using"
+        " in N-Triples, Turtle and JSON-LD."
+    ),
+    # TRANSLATORS: Keep names in braces ({name}, {parent}, {format}, …) as
+    # they are: the service puts texts from the data in their place.
+    "dataset.title": N_("{name}: organisation, programmes and contact"),
+    "dataset.description": N_(
+        "Description of the organisation {name} ({parent}) as linked open data using"
         " schema.org, W3C ORG and SKOS: organisation, programmes, contact persons and"
-        " contact details.",
-    },
-    "distribution.title": {"de": "{name} als {format}", "en": "{name} as {format}"},
-    "distribution.description": {
-        "de": "Alle Aussagen des Datensatzes in einer {format}-Datei.",
-        "en": "All statements of the dataset in one {format} file.",
-    },
-    "dataservice.title": {"de": "SPARQL-Endpunkt", "en": "SPARQL endpoint"},
-    "dataservice.description": {
-        "de": "Lesender SPARQL-1.1-Endpunkt über alle veröffentlichten Daten.",
-        "en": "Read-only SPARQL 1.1 endpoint over all published data.",
-    },
-    "void.title": {"de": "Offene Daten: alle Daten", "en": "Open data: all data"},
-    "feed.title": {"de": "Offene Daten: Änderungen", "en": "Open data: changes"},
-    "catalog.datasets": {"de": "Datensätze", "en": "Datasets"},
-    "catalog.no_datasets": {
-        "de": "Keine Datensätze auf dieser Seite.",
-        "en": "No datasets on this page.",
-    },
-    "catalog.changed_since": {"de": "Geändert seit {date}", "en": "Changed since {date}"},
-    "catalog.publisher": {"de": "Herausgeber", "en": "Publisher"},
-    "catalog.themes": {"de": "Kategorien", "en": "Themes"},
-    "catalog.keywords": {"de": "Schlagwörter", "en": "Keywords"},
-    "catalog.spatial": {"de": "Raumbezug", "en": "Spatial coverage"},
-    "catalog.issued": {"de": "Veröffentlicht", "en": "Issued"},
-    "catalog.modified": {"de": "Zuletzt geändert", "en": "Last modified"},
-    "catalog.licence": {"de": "Lizenz", "en": "Licence"},
-    "catalog.downloads": {"de": "Downloads", "en": "Downloads"},
-    "catalog.landing_page": {"de": "Seite der Organisation", "en": "Organisation page"},
-    "catalog.contact": {"de": "Kontakt", "en": "Contact"},
-    "catalog.pagination": {"de": "Seiten des Katalogs", "en": "Catalogue pages"},
-    "catalog.page_of": {"de": "Seite {number} von {last}", "en": "Page {number} of {last}"},
-    "catalog.previous": {"de": "Vorherige Seite", "en": "Previous page"},
-    "catalog.next": {"de": "Nächste Seite", "en": "Next page"},
-    "catalog.machine_readable": {
-        "de": "Dieser Katalog maschinenlesbar (DCAT-AP.de)",
-        "en": "This catalogue, machine-readable (DCAT-AP.de)",
-    },
-    "catalog.more": {"de": "Weitere Zugänge", "en": "More ways in"},
-    "catalog.void": {"de": "Datensatzbeschreibung (VoID)", "en": "Dataset description (VoID)"},
-    "catalog.dumps": {"de": "Alle Daten als Datei", "en": "All data as a file"},
-    "catalog.feed": {"de": "Änderungen (Atom-Feed)", "en": "Changes (Atom feed)"},
-    "error.title": {"de": "Fehler", "en": "Error"},
-    "error.back_home": {"de": "Zur Startseite", "en": "Back to the home page"},
-    "error.400": {"de": "Ungültige Anfrage", "en": "Bad request"},
-    "error.404": {"de": "Seite nicht gefunden", "en": "Page not found"},
-    "error.405": {"de": "Methode nicht erlaubt", "en": "Method not allowed"},
-    "error.406": {"de": "Format nicht verfügbar", "en": "Format not available"},
-    "error.413": {"de": "Anfrage zu groß", "en": "Request too large"},
-    "error.414": {"de": "Adresse zu lang", "en": "URL too long"},
-    "error.431": {"de": "Kopfzeilen zu groß", "en": "Headers too large"},
-    "error.500": {"de": "Interner Fehler", "en": "Internal error"},
-    "error.503": {"de": "Vorübergehend nicht verfügbar", "en": "Temporarily unavailable"},
+        " contact details."
+    ),
+    "distribution.title": N_("{name} as {format}"),
+    "distribution.description": N_("All statements of the dataset in one {format} file."),
+    "dataservice.title": N_("SPARQL endpoint"),
+    "dataservice.description": N_("Read-only SPARQL 1.1 endpoint over all published data."),
+    "void.title": N_("Open data: all data"),
+    "feed.title": N_("Open data: changes"),
+    "catalog.datasets": N_("Datasets"),
+    "catalog.no_datasets": N_("No datasets on this page."),
+    "catalog.changed_since": N_("Changed since {date}"),
+    "catalog.publisher": N_("Publisher"),
+    "catalog.themes": N_("Themes"),
+    "catalog.keywords": N_("Keywords"),
+    "catalog.spatial": N_("Spatial coverage"),
+    "catalog.issued": N_("Issued"),
+    "catalog.modified": N_("Last modified"),
+    "catalog.licence": N_("Licence"),
+    "catalog.downloads": N_("Downloads"),
+    "catalog.landing_page": N_("Organisation page"),
+    "catalog.contact": N_("Contact"),
+    "catalog.pagination": N_("Catalogue pages"),
+    "catalog.page_of": N_("Page {number} of {last}"),
+    "catalog.previous": N_("Previous page"),
+    "catalog.next": N_("Next page"),
+    "catalog.machine_readable": N_("This catalogue, machine-readable (DCAT-AP.de)"),
+    "catalog.more": N_("More ways in"),
+    "catalog.void": N_("Dataset description (VoID)"),
+    "catalog.dumps": N_("All data as a file"),
+    "catalog.feed": N_("Changes (Atom feed)"),
+    "error.title": N_("Error"),
+    "error.back_home": N_("Back to the home page"),
+    "error.400": N_("Bad request"),
+    "error.404": N_("Page not found"),
+    "error.405": N_("Method not allowed"),
+    "error.406": N_("Format not available"),
+    "error.413": N_("Request too large"),
+    "error.414": N_("URL too long"),
+    "error.431": N_("Headers too large"),
+    "error.500": N_("Internal error"),
+    "error.503": N_("Temporarily unavailable"),
     # Layout, navigation and the pages for citizens.
-    "language_nav": {"de": "Sprache", "en": "Language"},
-    "legal_nav": {"de": "Rechtliches", "en": "Legal information"},
-    "section.contact_people": {"de": "Ansprechpersonen", "en": "Contacts"},
-    "contact_card.role": {"de": "Funktion", "en": "Role"},
-    "contact_card.office": {"de": "Stelle", "en": "Office"},
-    "contact_card.save": {"de": "Als Kontakt speichern", "en": "Save as a contact"},
-    "legal.impressum": {"de": "Impressum", "en": "Legal notice (Impressum)"},
-    "legal.privacy": {"de": "Datenschutzerklärung", "en": "Privacy notice"},
-    "legal.accessibility": {
-        "de": "Erklärung zur Barrierefreiheit",
-        "en": "Accessibility statement",
-    },
-    "legal.intro": {
-        "de": "Diese Seiten veröffentlichen Daten der folgenden Stellen."
-        " Jede Stelle ist für ihre eigenen Angaben verantwortlich.",
-        "en": "These pages publish data of the following bodies."
-        " Each body is responsible for its own information.",
-    },
-    "legal.external": {
-        "de": "Der Text auf der Website der Stelle (externer Link)",
-        "en": "The text on the body's own website (external link)",
-    },
-    "legal.missing.impressum": {
-        "de": "Für diese Stelle ist hier noch kein Impressum hinterlegt. Auskunft gibt:",
-        "en": "No legal notice has been provided here for this body yet. Please ask:",
-    },
-    "legal.missing.privacy": {
-        "de": "Für diese Stelle ist hier noch keine Datenschutzerklärung hinterlegt."
-        " Auskunft gibt:",
-        "en": "No privacy notice has been provided here for this body yet. Please ask:",
-    },
-    "legal.missing.accessibility": {
-        "de": "Für diese Stelle ist hier noch keine Erklärung zur Barrierefreiheit"
-        " hinterlegt. Auskunft gibt:",
-        "en": "No accessibility statement has been provided here for this body yet. Please ask:",
-    },
+    "language_nav": N_("Language"),
+    "legal_nav": N_("Legal information"),
+    "section.contact_people": N_("Contacts"),
+    "contact_card.role": N_("Role"),
+    "contact_card.office": N_("Office"),
+    "contact_card.save": N_("Save as a contact"),
+    "legal.impressum": N_("Legal notice (Impressum)"),
+    "legal.privacy": N_("Privacy notice"),
+    "legal.accessibility": N_("Accessibility statement"),
+    "legal.intro": N_(
+        "These pages publish data of the following bodies."
+        " Each body is responsible for its own information."
+    ),
+    "legal.external": N_("The text on the body's own website (external link)"),
+    "legal.missing.impressum": N_(
+        "No legal notice has been provided here for this body yet. Please ask:"
+    ),
+    "legal.missing.privacy": N_(
+        "No privacy notice has been provided here for this body yet. Please ask:"
+    ),
+    "legal.missing.accessibility": N_(
+        "No accessibility statement has been provided here for this body yet. Please ask:"
+    ),
     # SPARQL endpoint and developer documentation.
-    "error.415": {"de": "Format der Anfrage nicht unterstützt", "en": "Unsupported media type"},
-    "sparql.title": {"de": "SPARQL-Abfrage", "en": "SPARQL query"},
-    "sparql.intro": {
-        "de": "Hier können Sie alle veröffentlichten Daten mit SPARQL 1.1 abfragen."
-        " Der Endpunkt ist nur lesend; Programme erreichen ihn unter derselben Adresse.",
-        "en": "Query all published data with SPARQL 1.1 here."
-        " The endpoint is read-only; programs use the same address.",
-    },
-    "sparql.query_label": {"de": "Abfrage (SPARQL)", "en": "Query (SPARQL)"},
-    "sparql.format_label": {"de": "Ergebnisformat", "en": "Result format"},
-    "sparql.format_page": {"de": "Tabelle auf dieser Seite", "en": "Table on this page"},
-    "sparql.run": {"de": "Abfrage ausführen", "en": "Run query"},
-    "sparql.results": {"de": "Ergebnis", "en": "Results"},
-    "sparql.row_count": {"de": "Zeilen", "en": "Rows"},
-    "sparql.truncated": {
-        "de": "Das Ergebnis wurde gekürzt. Höchstzahl der Zeilen:",
-        "en": "The result was truncated. Maximum number of rows:",
-    },
-    "sparql.yes": {"de": "Ja (true)", "en": "Yes (true)"},
-    "sparql.no": {"de": "Nein (false)", "en": "No (false)"},
-    "sparql.download": {"de": "Dieses Ergebnis herunterladen als", "en": "Download this result as"},
-    "sparql.examples": {"de": "Beispielabfragen", "en": "Example queries"},
-    "sparql.run_example": {"de": "Diese Abfrage ausführen", "en": "Run this query"},
-    "sparql.example.organizations": {
-        "de": "Alle Organisationen mit ihrem Namen",
-        "en": "Every organisation with its name",
-    },
-    "sparql.example.programmes": {
-        "de": "Programme und die Organisationen, die daran teilnehmen",
-        "en": "Programmes and the organisations taking part",
-    },
-    "sparql.example.contacts": {
-        "de": "Telefon und E-Mail der Kontaktstellen",
-        "en": "Telephone and e-mail of the contact points",
-    },
-    "sparql.example.types": {
-        "de": "Wie viele Dinge es von jeder Klasse gibt",
-        "en": "How many things there are of each class",
-    },
-    "sparql.example.people": {
-        "de": "Personen mit Funktion, als Graph (CONSTRUCT)",
-        "en": "People with their job titles, as a graph (CONSTRUCT)",
-    },
-    "sparql.example.email": {
-        "de": "Hat eine Organisation eine E-Mail-Adresse? (ASK)",
-        "en": "Does any organisation have an e-mail address? (ASK)",
-    },
-    "sparql.example.describe": {
-        "de": "Alles über die Organisationen mit Kontaktstelle (DESCRIBE)",
-        "en": "Everything about the organisations with a contact point (DESCRIBE)",
-    },
-    "sparql.limits": {"de": "Grenzen", "en": "Limits"},
-    "sparql.limit.read_only": {
-        "de": "Nur lesend: Änderungen (SPARQL Update), SERVICE, FROM und FROM NAMED"
-        " werden abgelehnt.",
-        "en": "Read-only: changes (SPARQL Update), SERVICE, FROM and FROM NAMED are refused.",
-    },
-    "sparql.limit.time": {"de": "Höchste Laufzeit einer Abfrage", "en": "Time limit per query"},
-    "sparql.limit.rows": {
-        "de": "Höchstzahl der Zeilen (oder Tripel) eines Ergebnisses",
-        "en": "Maximum rows (or triples) in a result",
-    },
-    "sparql.limit.size": {"de": "Höchste Länge einer Abfrage", "en": "Maximum query length"},
-    "sparql.machines": {
-        "de": "Programme schicken Abfragen per GET oder POST nach dem SPARQL-1.1-Protokoll,"
-        " zum Beispiel:",
-        "en": "Programs send queries by GET or POST following the SPARQL 1.1 Protocol,"
-        " for example:",
-    },
-    "api.title": {"de": "Schnittstellen für Entwickler", "en": "Developer documentation"},
-    "api.language_note": {
-        "de": "Die Dokumentation der Schnittstellen ist auf Englisch.",
-        "en": "The documentation of the interfaces is in English.",
-    },
+    "error.415": N_("Unsupported media type"),
+    "sparql.title": N_("SPARQL query"),
+    "sparql.intro": N_(
+        "Query all published data with SPARQL 1.1 here."
+        " The endpoint is read-only; programs use the same address."
+    ),
+    "sparql.query_label": N_("Query (SPARQL)"),
+    "sparql.format_label": N_("Result format"),
+    "sparql.format_page": N_("Table on this page"),
+    "sparql.run": N_("Run query"),
+    "sparql.results": N_("Results"),
+    "sparql.row_count": N_("Rows"),
+    "sparql.truncated": N_("The result was truncated. Maximum number of rows:"),
+    "sparql.yes": N_("Yes (true)"),
+    "sparql.no": N_("No (false)"),
+    "sparql.download": N_("Download this result as"),
+    "sparql.examples": N_("Example queries"),
+    "sparql.run_example": N_("Run this query"),
+    "sparql.example.organizations": N_("Every organisation with its name"),
+    "sparql.example.programmes": N_("Programmes and the organisations taking part"),
+    "sparql.example.contacts": N_("Telephone and e-mail of the contact points"),
+    "sparql.example.types": N_("How many things there are of each class"),
+    "sparql.example.people": N_("People with their job titles, as a graph (CONSTRUCT)"),
+    "sparql.example.email": N_("Does any organisation have an e-mail address? (ASK)"),
+    "sparql.example.describe": N_(
+        "Everything about the organisations with a contact point (DESCRIBE)"
+    ),
+    "sparql.limits": N_("Limits"),
+    "sparql.limit.read_only": N_(
+        "Read-only: changes (SPARQL Update), SERVICE, FROM and FROM NAMED are refused."
+    ),
+    "sparql.limit.time": N_("Time limit per query"),
+    "sparql.limit.rows": N_("Maximum rows (or triples) in a result"),
+    "sparql.limit.size": N_("Maximum query length"),
+    "sparql.machines": N_(
+        "Programs send queries by GET or POST following the SPARQL 1.1 Protocol, for example:"
+    ),
+    "api.title": N_("Developer documentation"),
+    "api.language_note": N_("The documentation of the interfaces is in English."),
 }
+
+# Keys whose text may be empty in a language, meaning "show nothing there". The note
+# for readers of translations is empty in German (German texts are authoritative);
+# gettext would read that empty msgstr as "not translated" and show the English msgid.
+EMPTY_ALLOWED = frozenset({"translation_note"})
+
+
+def catalogue_path(language: str, directory: Path = TRANSLATIONS) -> Path:
+    return directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalogue(language: str, directory: Path = TRANSLATIONS) -> Catalog:
+    """The catalogue of one language; a malformed file stops the start-up."""
+    with catalogue_path(language, directory).open("rb") as po:
+        return read_po(po, locale=language, domain=DOMAIN, abort_invalid=True)
+
+
+def load_messages(directory: Path = TRANSLATIONS) -> dict[str, dict[str, str]]:
+    """Every key of ``MSGIDS`` in every language, as the catalogues in directory say."""
+    catalogues = {language: read_catalogue(language, directory) for language in LANGUAGES}
+    return {
+        key: {
+            language: _translate(catalogue, key, source)
+            for language, catalogue in catalogues.items()
+        }
+        for key, source in MSGIDS.items()
+    }
+
+
+def _translate(catalogue: Catalog, key: str, source: str | tuple[str, str]) -> str:
+    context, msgid = source if isinstance(source, tuple) else (None, source)
+    message = catalogue.get(msgid, context=context)
+    if message is not None and message.string and not message.fuzzy:
+        return message.string
+    return "" if key in EMPTY_ALLOWED else msgid
+
+
+# key → language → text, as the catalogues say (callers may ask `key in MESSAGES`).
+MESSAGES: dict[str, dict[str, str]] = load_messages()
 
 
 def select_language() -> str:
