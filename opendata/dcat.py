@@ -39,7 +39,7 @@ from .catalog import (
     sparql_endpoint,
     void_uri,
 )
-from .formats import DUMP_FORMATS, JSONLD, NTRIPLES, RDFXML, TURTLE, VOCAB_DIR, Format
+from .formats import DUMP_FORMATS, RDF_FORMATS, VOCAB_DIR, Format
 from .graph import new_graph, texts
 from .i18n import LANGUAGES, gettext
 from .presenter import tel_iri, text_in
@@ -68,9 +68,7 @@ CONTROLLED_VOCABULARY_FILE = VOCAB_DIR / "eu-vocabulary-memberships.ttl"
 DATA_THEME_SCHEME = URIRef(str(EU_DATA_THEME).rstrip("/"))
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 MAX_CATALOG_PLACES = 20
-# The formats every document is served in (in this order: RDF/XML writes a subject's
-# properties in the order they were added).
-VOID_FEATURES = (TURTLE, NTRIPLES, JSONLD, RDFXML)
+
 # Language tags of the data files → EU language authority codes.
 EU_LANGUAGE_CODES = {"de": "DEU", "en": "ENG"}
 
@@ -297,7 +295,7 @@ class DcatBuilder:
         if sparql:
             self.add(whole, VOID.sparqlEndpoint, sparql_endpoint())
         self.add(whole, VOID.vocabulary, *vocabularies(store.union()))
-        self.add(whole, VOID.feature, *(fmt.w3c for fmt in VOID_FEATURES))
+        self.add(whole, VOID.feature, *(fmt.w3c for fmt in RDF_FORMATS))
         first = datasets(store)[0]
         self.add(whole, VOID.exampleResource, uris.thing("organization", first.slug))
         licences = {organization.publication.license for organization in store.organizations}
@@ -309,8 +307,10 @@ class DcatBuilder:
 
     def void_subset(self, organization: Organization) -> URIRef:
         subset = dataset_uri(organization.slug)
-        graph = self.store.organization_graph(organization)
-        entities = [r for r in self.store.resources.values() if r.organization is organization]
+        graph = self.store.dataset_graph(organization)
+        # its own things, and the shared things its dataset describes
+        entities = [r for r in self.store.resources.values() if r.unit is organization]
+        entities += organization.references
         self.typed(subset, VOID.Dataset)
         names = {"name": organization.name, "parent": organization.parent_organization.name}
         self.add_messages(subset, DCTERMS.title, "dataset.title", **names)

@@ -94,8 +94,11 @@ def _ntriples(fmt: Format, graph: Graph) -> bytes:
     return b"".join(sorted(_rdflib(fmt, graph).splitlines(keepends=True)))
 
 
-# rdflib's flat RDF/XML: one rdf:Description per subject, subjects in hash order.
+# rdflib's flat RDF/XML: one rdf:Description per subject, with one property element per
+# statement, in the order the statements were added; subjects in hash order.
 _DESCRIPTION = re.compile(rb"^  <rdf:Description .*?^  </rdf:Description>\n", re.M | re.S)
+# A property element starts a line; a literal's text cannot, since it escapes "<".
+_PROPERTY = re.compile(rb"(?m)^(?=    <)")
 
 
 def _rdfxml(fmt: Format, graph: Graph) -> bytes:
@@ -105,7 +108,17 @@ def _rdfxml(fmt: Format, graph: Graph) -> bytes:
         return body
     start = body.index(descriptions[0])
     end = body.rindex(b"</rdf:Description>\n") + len(b"</rdf:Description>\n")
-    return body[:start] + b"".join(sorted(descriptions)) + body[end:]
+    return body[:start] + b"".join(sorted(map(_sorted_properties, descriptions))) + body[end:]
+
+
+def _sorted_properties(description: bytes) -> bytes:
+    """A description with its property elements in a canonical order."""
+    if b"rdf:parseType" in description:  # nested XML: keep it as it is
+        return description
+    opening, _, rest = description.partition(b"\n")
+    inner, _, closing = rest.rpartition(b"  </rdf:Description>")
+    properties = [p for p in _PROPERTY.split(inner) if p]
+    return opening + b"\n" + b"".join(sorted(properties)) + b"  </rdf:Description>" + closing
 
 
 def _jsonld(fmt: Format, graph: Graph) -> bytes:

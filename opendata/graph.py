@@ -1,13 +1,17 @@
 """Validated records → RDF.
 
-The only module that decides which vocabulary term expresses which fact. One
-organisation file becomes one graph (the organisation's named graph in a store).
+The only module that decides which vocabulary term expresses which fact. One source
+file becomes one graph (its named graph in a store): an office file states the office
+and what it declares itself, and links to the shared things it refers to; a shared
+file describes the things many offices share. The builders are per kind of thing
+(see ``opendata.kinds``); each describes the things of its kind that the file declares.
 
 Modelling, in short:
 
-* the organisation and its parent administration: ``schema:GovernmentOrganization``
+* the office and its parent administration: ``schema:GovernmentOrganization``
   (plus ``org:OrganizationalUnit`` / ``org:FormalOrganization``), linked both ways
-  with schema.org and W3C ORG;
+  with schema.org and W3C ORG; a department of the administration is an
+  ``org:OrganizationalUnit`` of it, a partner organisation a ``schema:Organization``;
 * the place served: ``schema:City``, kept apart from the administration;
 * its place in the administration's site structure: a SKOS concept path, attached
   with ``org:classification``; focus areas: SKOS concepts attached with ``org:purpose``;
@@ -27,12 +31,21 @@ bytes for the same data.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
-from .records import Named, Organization, Text
+from .records import Agency, Concept, Named, Organization, Programme, Text, Unit
 from .vocabulary import FOAF, ORG, PREFIXES, PROV, RDF, SDO, SKOS
+
+# The types of an organisation by its role among the things offices share.
+AGENCY_TYPES = {
+    "administration": (SDO.GovernmentOrganization, ORG.FormalOrganization),
+    "department": (SDO.GovernmentOrganization, ORG.OrganizationalUnit),
+    "partner": (SDO.Organization,),
+}
 
 
 def new_graph() -> Graph:
@@ -51,12 +64,21 @@ def texts(value: Text | None) -> list[Literal]:
 
 
 class GraphBuilder:
-    """Adds one source file's statements to a graph; the builders below use it."""
+    """Adds one source file's statements to a graph; the builders below use it.
 
-    def __init__(self, graph: Graph, organization: Organization):
+    Statements are added in the same order on every build: RDF/XML writes the
+    properties of a subject in the order they were added.
+    """
+
+    def __init__(self, graph: Graph, unit: Unit):
         self.graph = graph
-        self.org = organization
-        self.uri = uris.thing("organization", organization.slug)
+        self.unit = unit
+        self.office = unit if isinstance(unit, Organization) else None
+        self.uri = uris.thing("organization", unit.slug) if self.office else None
+
+    def declared(self, kind: str) -> list:
+        """The records of the things of a kind that the file declares."""
+        return [record for k, _, _, record in self.unit.things() if k == kind]
 
     def add(self, subject: Node, predicate: URIRef, *objects: Node | None) -> None:
         for value in objects:
@@ -81,40 +103,57 @@ class GraphBuilder:
 
 
 def build_organizations(b: GraphBuilder) -> None:
-    """The office with all it says (its parent, place, sections, focus areas, origin,
-    contact, people and programmes are linked from it here) and its parent.
-
-    Statements are added in the same order on every build: RDF/XML writes the
-    properties of a subject in the order they were added.
-    """
+    """An office with all it says (its parent, place, sections, focus areas, origin,
+    contact, people and programmes are linked from it here); the organisations a file
+    declares besides (its parent, the owners of its programmes, shared ones)."""
+    office = b.office
+    if office is None:
+        for agency in b.unit.organizations:
+            _agency(b, agency, agency.role)
+        return
     org, add = b.uri, b.add
     add(org, RDF.type, SDO.GovernmentOrganization, ORG.OrganizationalUnit)
-    b.add_text(org, SDO.name, b.org.name)
-    b.add_text(org, SDO.alternateName, b.org.alternate_name)
-    for keyword in b.org.keywords:
+    b.add_text(org, SDO.name, office.name)
+    b.add_text(org, SDO.alternateName, office.alternate_name)
+    for keyword in office.keywords:
         b.add_text(org, SDO.keywords, keyword)
-    b.add_text(org, SDO.description, b.org.description)
-    parent = b.named("organization", b.org.parent_organization)
-    add(parent, RDF.type, SDO.GovernmentOrganization, ORG.FormalOrganization)
-    add(org, SDO.parentOrganization, parent)
-    add(org, ORG.unitOf, parent)
-    add(parent, SDO.subOrganization, org)
-    add(parent, ORG.hasUnit, org)
-    add(org, SDO.areaServed, uris.thing("place", b.org.area_served.slug))
-    if b.org.classification:
-        add(org, ORG.classification, uris.thing("concept", b.org.classification[-1].slug))
-    for named in b.org.focus_areas:
+    b.add_text(org, SDO.description, office.description)
+    if office.declares("organization", office.parent_organization):
+        _agency(b, office.parent_organization, "administration")
+    _unit_of(b, org, office.parent_organization.slug)
+    add(org, SDO.areaServed, uris.thing("place", office.area_served.slug))
+    if office.classification:
+        add(org, ORG.classification, uris.thing("concept", office.classification[-1].slug))
+    for named in office.focus_areas:
         add(org, ORG.purpose, uris.thing("concept", named.slug))
     _origin(b)
     _contact(b)
-    for person in b.org.people:
+    for person in office.people:
         add(org, SDO.employee, uris.thing("person", person.slug))
-    for programme in b.org.programmes:
+    for programme in office.programmes:
         add(org, SDO.memberOf, uris.thing("programme", programme.slug))
+    for programme in office.programmes:
+        if office.declares("organization", programme.owner):
+            _agency(b, programme.owner, "partner")
+
+
+def _agency(b: GraphBuilder, named: Named, role: str) -> None:
+    uri = b.named("organization", named)
+    b.add(uri, RDF.type, *AGENCY_TYPES[role])
+    if isinstance(named, Agency) and named.parent:
+        _unit_of(b, uri, named.parent)
+
+
+def _unit_of(b: GraphBuilder, unit: URIRef, parent_slug: str) -> None:
+    parent = uris.thing("organization", parent_slug)
+    b.add(unit, SDO.parentOrganization, parent)
+    b.add(unit, ORG.unitOf, parent)
+    b.add(parent, SDO.subOrganization, unit)
+    b.add(parent, ORG.hasUnit, unit)
 
 
 def _origin(b: GraphBuilder) -> None:
-    origin = b.org.origin
+    origin = b.office.origin
     if origin is None:
         return
     event = uris.part(b.uri, "origin")
@@ -127,42 +166,43 @@ def _origin(b: GraphBuilder) -> None:
 
 
 def _contact(b: GraphBuilder) -> None:
-    org, add = b.uri, b.add
+    office, org, add = b.office, b.uri, b.add
     address = uris.part(org, "address")
     add(address, RDF.type, SDO.PostalAddress)
-    add(address, SDO.streetAddress, Literal(b.org.address.street_address))
-    add(address, SDO.postalCode, Literal(b.org.address.postal_code))
-    add(address, SDO.addressLocality, Literal(b.org.address.locality))
-    add(address, SDO.addressCountry, Literal(b.org.address.country))
+    add(address, SDO.streetAddress, Literal(office.address.street_address))
+    add(address, SDO.postalCode, Literal(office.address.postal_code))
+    add(address, SDO.addressLocality, Literal(office.address.locality))
+    add(address, SDO.addressCountry, Literal(office.address.country))
     add(org, SDO.address, address)
-    phone = b.org.telephone
+    phone = office.telephone
     add(org, SDO.telephone, Literal(phone.local), Literal(phone.international))
-    add(org, SDO.email, Literal(b.org.email))
+    add(org, SDO.email, Literal(office.email))
     point = uris.part(org, "contact-point")
     add(point, RDF.type, SDO.ContactPoint)
-    b.add_text(point, SDO.name, b.org.contact_point.name)
-    b.add_text(point, SDO.contactType, b.org.contact_point.contact_type)
+    b.add_text(point, SDO.name, office.contact_point.name)
+    b.add_text(point, SDO.contactType, office.contact_point.contact_type)
     add(point, SDO.telephone, Literal(phone.local), Literal(phone.international))
-    add(point, SDO.email, Literal(b.org.email))
+    add(point, SDO.email, Literal(office.email))
     add(org, SDO.contactPoint, point)
-    for person in b.org.people:
+    for person in office.people:
         add(uris.thing("person", person.slug), SDO.contactPoint, point)
 
 
 def build_programmes(b: GraphBuilder) -> None:
-    """The programme the office came from, and the programmes it takes part in, with
-    their owners and supporting roles."""
-    if b.org.origin and b.org.origin.programme:
-        b.add(b.named("programme", b.org.origin.programme), RDF.type, SDO.Project)
-    for programme in b.org.programmes:
+    """Programmes: those an office takes part in (with their owners and supporting
+    roles), and those it or a shared file names (e.g. the federal programme an office
+    came from)."""
+    for programme in b.declared("programme"):
+        if not isinstance(programme, Programme):
+            b.add(b.named("programme", programme), RDF.type, SDO.Project)
+            continue
         uri = uris.thing("programme", programme.slug)
         b.add(uri, RDF.type, SDO.Project)
         b.add_text(uri, SDO.name, programme.name)
         b.add_text(uri, SDO.description, programme.description)
         b.add(uri, SDO.member, b.uri)
         if programme.owner:
-            owner = b.named("organization", programme.owner)
-            b.add(owner, RDF.type, SDO.Organization)
+            owner = uris.thing("organization", programme.owner.slug)
             b.add(uri, SDO.parentOrganization, owner)
             b.add(owner, SDO.subOrganization, uri)
         for number, role_name in enumerate(programme.supporting_roles, start=1):
@@ -173,45 +213,44 @@ def build_programmes(b: GraphBuilder) -> None:
 
 
 def build_people(b: GraphBuilder) -> None:
-    for person in b.org.people:
+    for person in b.declared("person"):
         uri = uris.thing("person", person.slug)
         b.add(uri, RDF.type, SDO.Person, FOAF.Person)
         b.add(uri, SDO.name, Literal(person.name))
         b.add_text(uri, SDO.jobTitle, person.job_title)
         b.add(uri, SDO.worksFor, b.uri)
         b.add(uri, ORG.memberOf, b.uri)
-        b.add(b.uri, SDO.employee, uri)
         if person.head_of_organization:
             b.add(uri, ORG.headOf, b.uri)
 
 
 def build_places(b: GraphBuilder) -> None:
-    place = b.org.area_served
-    uri = uris.thing("place", place.slug)
-    b.add(uri, RDF.type, SDO.City)
-    b.add_text(uri, SDO.name, place.name)
-    if place.wikidata:
-        b.add(uri, SDO.sameAs, URIRef(f"http://www.wikidata.org/entity/{place.wikidata}"))
-    if place.municipality_key:
-        b.add(uri, SDO.identifier, Literal(place.municipality_key))
+    for place in b.declared("place"):
+        uri = uris.thing("place", place.slug)
+        b.add(uri, RDF.type, SDO.City)
+        b.add_text(uri, SDO.name, place.name)
+        if place.wikidata:
+            b.add(uri, SDO.sameAs, URIRef(f"http://www.wikidata.org/entity/{place.wikidata}"))
+        if place.municipality_key:
+            b.add(uri, SDO.identifier, Literal(place.municipality_key))
 
 
 def build_concepts(b: GraphBuilder) -> None:
-    """The section path in the administration's structure (broadest first), focus areas."""
-    broader = None
-    for named in b.org.classification:
-        concept = _concept(b, named)
-        if broader is not None:
-            b.add(concept, SKOS.broader, broader)
-            b.add(broader, SKOS.narrower, concept)
-        broader = concept
-    for named in b.org.focus_areas:
-        _concept(b, named)
+    """Sections of the administration's structure (each under its broader section)
+    and focus areas: SKOS concepts."""
+    broader = _inline_path(b.office) if b.office else {}
+    for named in b.declared("concept"):
+        uri = uris.thing("concept", named.slug)
+        b.add(uri, RDF.type, SKOS.Concept)
+        b.add_text(uri, SKOS.prefLabel, named.name)
+        b.add_text(uri, SKOS.definition, named.description)
+        parent = named.broader if isinstance(named, Concept) else broader.get(named.slug)
+        if parent:
+            b.add(uri, SKOS.broader, uris.thing("concept", parent))
+            b.add(uris.thing("concept", parent), SKOS.narrower, uri)
 
 
-def _concept(b: GraphBuilder, named: Named) -> URIRef:
-    uri = uris.thing("concept", named.slug)
-    b.add(uri, RDF.type, SKOS.Concept)
-    b.add_text(uri, SKOS.prefLabel, named.name)
-    b.add_text(uri, SKOS.definition, named.description)
-    return uri
+def _inline_path(office: Organization) -> dict[str, str]:
+    """Section slug → its broader section's, for a path the office declares itself."""
+    path = [c for c in office.classification if office.declares("concept", c)]
+    return {concept.slug: broader.slug for broader, concept in pairwise(path)}

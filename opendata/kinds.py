@@ -9,7 +9,7 @@ whether it has contact data of its own (then its documents are also offered as a
 vCard of the given vCard ``KIND``).
 
 Adding a kind is one entry here, its builder in ``opendata.graph``, the records that
-declare its things (``Organization.things`` in ``opendata.records``) and the
+declare its things (``things()`` of the records in ``opendata.records``) and the
 messages and template part of its page.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 
 from . import graph
-from .records import Organization
+from .records import Unit
 from .vocabulary import SDO
 
 
@@ -80,9 +80,9 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def organization_graph(organization: Organization) -> Graph:
+def unit_graph(unit: Unit) -> Graph:
     """Everything one source file states, as RDF in the internal base."""
-    builder = graph.GraphBuilder(graph.new_graph(), organization)
+    builder = graph.GraphBuilder(graph.new_graph(), unit)
     for kind in KINDS.values():
         kind.build(builder)
     return builder.graph

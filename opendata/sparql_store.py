@@ -2,16 +2,16 @@
 
 Layout in the store (all IRIs in the internal base, never shown to clients):
 
-* ``graph/org/{slug}/{hash}``: what one organisation publishes, one graph per
-  content version, uploaded before it goes live;
-* ``graph/source/{slug}/{hash}``: that organisation's validated source document, as
-  JSON, so every instance renders exactly what the publisher validated;
-* ``graph/published``: the union of the live organisation graphs, the default
-  graph of ``/sparql`` and the source of the dumps;
-* ``graph/meta``: which content version of each organisation is live, and the
-  version of the whole dataset.
+* ``graph/unit/{file}/{hash}``: what one source file (an office, or a file of shared
+  things) publishes, one graph per content version, uploaded before it goes live;
+* ``graph/source/{file}/{hash}``: that file's validated source document, as JSON, so
+  every instance renders exactly what the publisher validated;
+* ``graph/published``: the union of the live graphs, the default graph of
+  ``/sparql`` and the source of the dumps;
+* ``graph/meta``: which content version of each file is live, and the version of the
+  whole dataset.
 
-A publish uploads the changed organisations' graphs first, then goes live with one
+A publish uploads the changed files' graphs first, then goes live with one
 update request (pointers, the published union and the version together); a SPARQL
 1.1 store applies all operations of a request or none, so readers see the previous
 version or the new one, never half of one, and a failed publish changes nothing.
@@ -25,17 +25,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from . import uris
-from .kinds import organization_graph
-from .records import (
-    DataSet,
-    load_directory_with_documents,
-    organization_from_document,
-)
+from .kinds import unit_graph
+from .records import DataSet, load_directory_with_documents, load_documents
 from .remote import SparqlClient, StoreError
 
 PUBLISHED = uris.internal("graph/published")
@@ -49,14 +46,13 @@ BATCH = 200
 
 
 @dataclass(frozen=True)
-class LiveOrganization:
-    """One row of the meta graph: what is live for an organisation."""
+class LiveUnit:
+    """One row of the meta graph: what is live for a source file."""
 
-    slug: str
+    file: str
     hash: str
     graph: str
     source: str
-    file: str
 
 
 @dataclass(frozen=True)
@@ -66,12 +62,12 @@ class PublishResult:
     removed: tuple[str, ...]
 
 
-def org_graph(slug: str, digest: str) -> str:
-    return str(uris.internal(f"graph/org/{slug}/{digest}"))
+def unit_graph_iri(file: str, digest: str) -> str:
+    return str(uris.internal(f"graph/unit/{quote(file, safe='')}/{digest}"))
 
 
-def source_graph(slug: str, digest: str) -> str:
-    return str(uris.internal(f"graph/source/{slug}/{digest}"))
+def source_graph(file: str, digest: str) -> str:
+    return str(uris.internal(f"graph/source/{quote(file, safe='')}/{digest}"))
 
 
 # ---------------------------------------------------------------------------
@@ -85,34 +81,32 @@ def publish(directory: Path, client: SparqlClient) -> PublishResult:
     the previous version live (uploaded graphs that never went live are harmless).
     """
     dataset, documents = load_directory_with_documents(directory)
-    live = {row.slug: row for row in read_live(client)}
+    live = {row.file: row for row in read_live(client)}
     wanted = {}
-    for organization in dataset.organizations:
-        document = documents[organization.source]
+    for unit in dataset.units:
+        document = documents[unit.source]
         digest = _digest(document)
-        wanted[organization.slug] = LiveOrganization(
-            organization.slug,
+        row = LiveUnit(
+            unit.source,
             digest,
-            org_graph(organization.slug, digest),
-            source_graph(organization.slug, digest),
-            organization.source,
+            unit_graph_iri(unit.source, digest),
+            source_graph(unit.source, digest),
         )
-        if live.get(organization.slug) is None or live[organization.slug].hash != digest:
-            client.put_graph(
-                wanted[organization.slug].graph, _ntriples(organization_graph(organization))
-            )
-            client.put_graph(wanted[organization.slug].source, _source_ntriples(document))
-    changed = [slug for slug, row in wanted.items() if live.get(slug) != row]
-    removed = [slug for slug in live if slug not in wanted]
+        wanted[unit.source] = row
+        if live.get(unit.source) != row:
+            client.put_graph(row.graph, _ntriples(unit_graph(unit)))
+            client.put_graph(row.source, _source_ntriples(document))
+    changed = [file for file, row in wanted.items() if live.get(file) != row]
+    removed = [file for file in live if file not in wanted]
     if changed or removed or read_version(client) != dataset.version:
         client.update(
             _go_live(
                 dataset,
-                [live[s] for s in removed + changed if s in live],
-                [wanted[s] for s in changed],
+                [live[f] for f in removed + changed if f in live],
+                [wanted[f] for f in changed],
             )
         )
-    for row in (live[s] for s in removed + changed if s in live):
+    for row in (live[f] for f in removed + changed if f in live):
         # an old graph left behind wastes space, nothing more
         with contextlib.suppress(StoreError):
             client.update(f"DROP SILENT GRAPH <{row.graph}> ; DROP SILENT GRAPH <{row.source}>")
@@ -137,13 +131,11 @@ def _source_ntriples(document: dict) -> bytes:
     return line.encode("utf-8")
 
 
-def _go_live(
-    dataset: DataSet, old: Iterable[LiveOrganization], new: Iterable[LiveOrganization]
-) -> str:
+def _go_live(dataset: DataSet, old: Iterable[LiveUnit], new: Iterable[LiveUnit]) -> str:
     operations = []
     for row in old:
         operations.append(f"DELETE {{ {_in(PUBLISHED)} }} WHERE {{ {_in(row.graph)} }}")
-        operations.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{_subject(row.slug)}> ?p ?o }} }}")
+        operations.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{_subject(row.file)}> ?p ?o }} }}")
     for row in new:
         operations.append(f"INSERT {{ {_in(PUBLISHED)} }} WHERE {{ {_in(row.graph)} }}")
         operations.append(f"INSERT DATA {{ GRAPH <{META}> {{ {_meta_triples(row)} }} }}")
@@ -157,12 +149,12 @@ def _in(graph: str) -> str:
     return f"GRAPH <{graph}> {{ ?s ?p ?o }}"
 
 
-def _subject(slug: str) -> str:
-    return str(uris.internal(f"graph/meta/organization/{slug}"))
+def _subject(file: str) -> str:
+    return str(uris.internal(f"graph/meta/unit/{quote(file, safe='')}"))
 
 
-def _meta_triples(row: LiveOrganization) -> str:
-    subject = f"<{_subject(row.slug)}>"
+def _meta_triples(row: LiveUnit) -> str:
+    subject = f"<{_subject(row.file)}>"
     return (
         f"{subject} <{LIVE}> <{row.graph}> ; <{SOURCE}> <{row.source}> ; "
         f"<{HASH}> {Literal(row.hash).n3()} ; <{FILE}> {Literal(row.file).n3()} ."
@@ -178,17 +170,12 @@ def read_version(client: SparqlClient) -> str | None:
     return rows[0]["v"] if rows else None
 
 
-def read_live(client: SparqlClient) -> list[LiveOrganization]:
+def read_live(client: SparqlClient) -> list[LiveUnit]:
     rows = client.select(
-        f"SELECT ?s ?graph ?source ?hash ?file WHERE {{ GRAPH <{META}> {{ "
+        f"SELECT ?graph ?source ?hash ?file WHERE {{ GRAPH <{META}> {{ "
         f"?s <{LIVE}> ?graph ; <{SOURCE}> ?source ; <{HASH}> ?hash ; <{FILE}> ?file }} }}"
     )
-    return [
-        LiveOrganization(
-            row["s"].rsplit("/", 1)[1], row["hash"], row["graph"], row["source"], row["file"]
-        )
-        for row in rows
-    ]
+    return [LiveUnit(row["file"], row["hash"], row["graph"], row["source"]) for row in rows]
 
 
 def read_documents(client: SparqlClient, sources: list[str]) -> dict[str, dict]:
@@ -207,36 +194,33 @@ def read_documents(client: SparqlClient, sources: list[str]) -> dict[str, dict]:
 class StoreReader:
     """Keeps an instance's records in step with the live version in the store.
 
-    Only organisations whose content changed are fetched and validated again, so
-    a publish that touches one organisation costs one organisation's work.
+    Only files whose content changed are fetched again, so a publish that touches
+    one office costs one office's download.
     """
 
     def __init__(self, client: SparqlClient):
         self.client = client
-        self.rows: dict[str, LiveOrganization] = {}
-        self.organizations: dict[str, object] = {}
+        self.rows: dict[str, LiveUnit] = {}
+        self.documents: dict[str, dict] = {}
 
     def dataset(self) -> DataSet | None:
         """The live dataset, or None when nothing has been published yet."""
         version = read_version(self.client)
         if version is None:
             return None
-        live = {row.slug: row for row in read_live(self.client)}
-        stale = [row for slug, row in live.items() if self.rows.get(slug) != row]
-        documents = read_documents(self.client, [row.source for row in stale])
+        live = {row.file: row for row in read_live(self.client)}
+        stale = [row for file, row in live.items() if self.rows.get(file) != row]
+        fetched = read_documents(self.client, [row.source for row in stale])
         for row in stale:
-            if row.source not in documents:
+            if row.source not in fetched:
                 raise StoreError(f"the store has no source document {row.source}")
-            self.organizations[row.slug] = organization_from_document(
-                row.file, documents[row.source]
-            )
+            self.documents[row.file] = fetched[row.source]
         self.rows = live
-        self.organizations = {slug: self.organizations[slug] for slug in live}
-        ordered = sorted(self.organizations.values(), key=lambda o: o.source)
-        return DataSet(tuple(ordered), version)
+        self.documents = {file: self.documents[file] for file in live}
+        return load_documents(self.documents, version)
 
-    def organization_graph(self, slug: str) -> Graph:
-        row = self.rows[slug]
+    def unit_graph(self, source: str) -> Graph:
+        row = self.rows[source]
         return self.client.construct(
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{row.graph}> {{ ?s ?p ?o }} }}"
         )

@@ -1,5 +1,10 @@
 """The published dataset: validated records turned into graphs, with lookups by URI.
 
+Every source file (a *unit*: an office, or a file of shared things) has one graph.
+A document about a thing is read from the graphs that can say something about it:
+the file that declares it, the files that refer to it, and the files that declare
+what the declaring file refers to.
+
 A ``PublishedStore`` is immutable once built. Reloading data builds a new store and
 swaps it in with one assignment, so a request sees either the old or the new
 version, never a mix (see ``opendata.publishing``).
@@ -18,8 +23,8 @@ from rdflib.term import Node
 
 from . import uris
 from .graph import new_graph
-from .kinds import organization_graph
-from .records import DataSet, Organization
+from .kinds import unit_graph
+from .records import DataSet, Organization, Unit
 from .vocabulary import LABEL_PROPERTIES, RDF
 
 
@@ -29,7 +34,7 @@ class Resource:
 
     kind: str
     slug: str
-    organization: Organization
+    unit: Unit  # the file that declares it
 
     @property
     def uri(self) -> URIRef:
@@ -41,7 +46,7 @@ class Resource:
 
     @property
     def modified(self) -> dt.date:
-        return self.organization.publication.modified
+        return self.unit.publication.modified
 
 
 MEMO_SIZE = 512
@@ -51,9 +56,9 @@ _MISSING = object()
 class PublishedStore:
     """One version of the published data.
 
-    Holds the validated records and an index of every resource; an organisation's
-    graph is built from its records when first needed and kept in a bounded cache,
-    so start-up time and memory grow with the records, not with the triples.
+    Holds the validated records and an index of every resource; a file's graph is
+    built from its records when first needed and kept in a bounded cache, so start-up
+    time and memory grow with the records, not with the triples.
     """
 
     def __init__(
@@ -66,21 +71,23 @@ class PublishedStore:
         self.version = data.version
         self.source = source or RecordGraphs(data)
         self.resources: dict[tuple[str, str], Resource] = {
-            (kind, slug): Resource(kind, slug, organization)
-            for organization in data.organizations
-            for kind, slug, _ in organization.things()
+            (kind, slug): Resource(kind, slug, unit)
+            for unit in data.units
+            for kind, slug, _, _ in unit.things()
         }
+        self.referrers = _referrers(data.units)
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
         self._memo: dict[Hashable, Any] = {}
 
     @property
     def organizations(self) -> tuple[Organization, ...]:
+        """The offices: one catalogue dataset, page and vCard each."""
         return self.data.organizations
 
     @cached_property
     def modified(self) -> dt.date:
-        """The newest modification date of any organisation (Last-Modified of lists)."""
-        return max(o.publication.modified for o in self.organizations)
+        """The newest modification date of any file (Last-Modified of lists)."""
+        return max(unit.publication.modified for unit in self.data.units)
 
     @cached_property
     def organizations_by_slug(self) -> dict[str, Organization]:
@@ -102,25 +109,43 @@ class PublishedStore:
     def resource(self, kind: str, slug: str) -> Resource | None:
         return self.resources.get((kind, slug))
 
-    def organization_graph(self, organization: Organization) -> Graph:
-        """The organisation's graph (its named graph in a store). Do not modify it."""
-        return self._graph(organization.slug)
+    def unit_graph(self, unit: Unit) -> Graph:
+        """A file's graph (its named graph in a store). Do not modify it."""
+        return self._graph(unit.source)
 
-    def _build_graph(self, slug: str) -> Graph:
-        return self.source.organization_graph(slug)
+    def _build_graph(self, source: str) -> Graph:
+        return self.source.unit_graph(source)
 
     def union(self) -> Graph:
         """Every published triple, for dumps and queries."""
         return self.source.union()
 
-    def document(self, resource: Resource) -> Graph:
+    def context(self, resource: Resource) -> Graph:
+        """Every statement of the files that can say something about a resource: its
+        own, those that refer to it, and those its own file refers to (shared files
+        first, so each subject keeps the order of its statements)."""
+        units = {resource.unit.source: resource.unit}
+        for referrer in self.referrers.get((resource.kind, resource.slug), ()):
+            units[referrer.source] = referrer
+        for dependency in _references(resource.unit):
+            found = self.resources.get(dependency)
+            if found is not None:
+                units[found.unit.source] = found.unit
+        if len(units) == 1:
+            return self.unit_graph(resource.unit)
+        graph = new_graph()
+        for unit in sorted(units.values(), key=lambda u: (isinstance(u, Organization), u.source)):
+            graph += self.unit_graph(unit)
+        return graph
+
+    def document(self, resource: Resource, context: Graph | None = None) -> Graph:
         """What the document about a resource says.
 
         Its concise bounded description, the statements of other resources that point
         at it, and the type and name of every resource it links to, so a client can
         label links without fetching them.
         """
-        source = self.organization_graph(resource.organization)
+        source = context if context is not None else self.context(resource)
         document = new_graph()
         _add_description(source, resource.uri, document)
         for subject, predicate in source.subject_predicates(resource.uri):
@@ -140,11 +165,22 @@ class PublishedStore:
                     document.add((neighbour, predicate, value))
         return document
 
+    def dataset_graph(self, organization: Organization) -> Graph:
+        """An office's dataset: its file's graph and the descriptions of the shared
+        things it refers to, as their files state them (so each dataset stands alone)."""
+        graph = new_graph()
+        graph += self.unit_graph(organization)
+        for kind, slug in sorted(organization.references):
+            found = self.resources.get((kind, slug))
+            if found is not None:
+                _add_description(self.unit_graph(found.unit), found.uri, graph)
+        return graph
+
 
 class GraphSource(Protocol):
-    """Where the graphs of a store's organisations come from."""
+    """Where the graphs of a store's files come from."""
 
-    def organization_graph(self, slug: str) -> Graph: ...
+    def unit_graph(self, source: str) -> Graph: ...
 
     def union(self) -> Graph: ...
 
@@ -153,16 +189,33 @@ class RecordGraphs:
     """Graphs built in this process from the records (the default, in-memory store)."""
 
     def __init__(self, data: DataSet):
-        self.by_slug = {organization.slug: organization for organization in data.organizations}
+        self.units = {unit.source: unit for unit in data.units}
 
-    def organization_graph(self, slug: str) -> Graph:
-        return organization_graph(self.by_slug[slug])
+    def unit_graph(self, source: str) -> Graph:
+        return unit_graph(self.units[source])
 
     def union(self) -> Graph:
         graph = new_graph()
-        for organization in self.by_slug.values():
-            graph += organization_graph(organization)
+        for unit in self.units.values():
+            graph += unit_graph(unit)
         return graph
+
+
+def _references(unit: Unit) -> set[tuple[str, str]]:
+    """(kind, slug) of the things a file refers to but does not declare."""
+    if isinstance(unit, Organization):
+        return set(unit.references)
+    found = {("organization", a.parent) for a in unit.organizations if a.parent}
+    return found | {("concept", c.broader) for c in unit.concepts if c.broader}
+
+
+def _referrers(units: tuple[Unit, ...]) -> dict[tuple[str, str], list[Unit]]:
+    """(kind, slug) → the files that refer to that thing without declaring it."""
+    found: dict[tuple[str, str], list[Unit]] = {}
+    for unit in units:
+        for reference in sorted(_references(unit)):
+            found.setdefault(reference, []).append(unit)
+    return found
 
 
 def _add_description(source: Graph, subject: Node, target: Graph) -> None:

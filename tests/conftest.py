@@ -71,6 +71,14 @@ def client(app):
     return app.test_client()
 
 
+def copy_data(directory: Path) -> Path:
+    """A copy of the real data files (the office and the city's shared things)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in DATA_DIR.glob("*.yaml"):
+        shutil.copy(source, directory / source.name)
+    return directory
+
+
 @pytest.fixture
 def multi_data_dir(tmp_path: Path) -> Path:
     """The real data plus the fictional second organisation of the fixtures."""

@@ -30,7 +30,8 @@ CITY = URIRef(f"{BASE}/id/organization/stadtverwaltung-dessau-rosslau")
 
 
 def publication(path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["organization"]
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document.get("organization") or document["shared"]
 
 
 # --- negotiation and HTTP --------------------------------------------------------------

@@ -16,9 +16,11 @@ from opendata.records import InvalidData
 from .conftest import DATA_DIR, make_app
 
 SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
+SHARED_FILE = DATA_DIR / "stadt-dessau-rosslau.yaml"
 
 
 def write_variant(directory: Path, change) -> Path:
+    shutil.copy(SHARED_FILE, directory / SHARED_FILE.name)
     document = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
     change(document["organization"])
     path = directory / "office.yaml"

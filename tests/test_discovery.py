@@ -22,8 +22,9 @@ def modified_dates() -> dict[str, dt.date]:
     """Organisation slug → publication.modified, read from the data files themselves."""
     found = {}
     for path in [*DATA_DIR.glob("*.yaml"), *(FIXTURES / "data").glob("*.yaml")]:
-        organization = yaml.safe_load(path.read_text(encoding="utf-8"))["organization"]
-        found[organization["slug"]] = organization["publication"]["modified"]
+        organization = yaml.safe_load(path.read_text(encoding="utf-8")).get("organization")
+        if organization:  # offices, not files of shared things
+            found[organization["slug"]] = organization["publication"]["modified"]
     return found
 
 

@@ -4,15 +4,13 @@ reload that misses no edit."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from rdflib import URIRef
 from werkzeug.http import parse_date
 
 from opendata.vocabulary import VCARD
 
-from .conftest import DATA_DIR, make_app, parse
+from .conftest import copy_data, make_app, parse
 
 OFFICE = "/doc/organization/bildungsbuero"
 PERSON = "/doc/person/kathrin-hinze"
@@ -87,10 +85,8 @@ def test_the_telephone_is_one_tel_iri_in_catalogue_page_and_vcard(client):
 def test_an_edit_landing_while_the_first_version_loads_is_not_missed(tmp_path, monkeypatch):
     """The directory is fingerprinted before it is read: an edit made during the read
     leaves a newer fingerprint behind, so the next check loads the edit."""
-    data = tmp_path / "data"
-    data.mkdir()
-    source = data / "office.yaml"
-    shutil.copy(DATA_DIR / "bildungsbuero-dessau-rosslau.yaml", source)
+    data = copy_data(tmp_path / "data")
+    source = data / "bildungsbuero-dessau-rosslau.yaml"
     backend_class = type(make_app(data).extensions["opendata"])
     load = backend_class._load
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import shutil
 import threading
 import time
 import weakref
@@ -14,7 +13,7 @@ import pytest
 
 from opendata import backends
 
-from .conftest import DATA_DIR, make_app
+from .conftest import DATA_DIR, copy_data, make_app
 
 SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
 DOC = "/doc/organization/bildungsbuero.nt"
@@ -24,7 +23,7 @@ DOC = "/doc/organization/bildungsbuero.nt"
 def data_dir(tmp_path):
     directory = tmp_path / "data"
     directory.mkdir()
-    shutil.copy(SOURCE, directory / SOURCE.name)
+    copy_data(directory)
     return directory
 
 

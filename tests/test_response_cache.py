@@ -6,12 +6,10 @@ response the cache answered never starts a Flask request.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from flask import request_started
 
-from .conftest import DATA_DIR, make_app
+from .conftest import DATA_DIR, copy_data, make_app
 from .test_reload import SOURCE, edit
 
 DOC = "/doc/organization/bildungsbuero"
@@ -113,7 +111,7 @@ def test_request_limits_hold_for_kept_responses(app):
 def test_a_new_data_version_is_served_at_once(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(SOURCE, data / SOURCE.name)
+    copy_data(data)
     app = make_app(data)
     client = app.test_client()
     before = client.get(f"{DOC}.nt")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from opendata.sparql_store import read_version
 
 from . import servers
 from .conftest import DATA_DIR, ROOT, make_app
+from .conftest import copy_data as copy_data_files
 from .servers import store_config
 
 SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
@@ -36,10 +36,7 @@ def env_for(store_url: str, **extra) -> dict[str, str]:
 
 
 def copy_data(tmp_path: Path, name: str = "data") -> Path:
-    directory = tmp_path / name
-    directory.mkdir()
-    shutil.copy(SOURCE, directory / SOURCE.name)
-    return directory
+    return copy_data_files(tmp_path / name)
 
 
 def edit(directory: Path, old: str, new: str) -> None:

@@ -1,10 +1,15 @@
 """Source files → validated records.
 
-Publishers edit one YAML file per organisation in the data directory. This package
-reads those files (``loading``), validates them with marshmallow schemas
-(``schemas``) and returns the plain, immutable records defined here. Every problem
-is reported as (file, field, message) so that a person can fix the file without
-reading code. Nothing here knows about RDF.
+Publishers edit YAML files in the data directory: one per office (``organization:``)
+and any number of files of things many offices share (``shared:``: the city
+administration and its departments, places, section and focus-area concepts,
+partner organisations, federal programmes). An office refers to a shared thing by
+its slug, or declares a thing of its own in place. This package reads the files
+(``loading``), validates each with marshmallow schemas (``schemas``), checks the
+references between them like a compiler checks names (``references``) and returns
+the plain, immutable records defined here. Every problem is reported as (file,
+field, message) so that a person can fix the file without reading code. Nothing
+here knows about RDF.
 """
 
 from __future__ import annotations
@@ -56,6 +61,13 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A thing named by its slug, declared in another file (resolved after loading)."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
 class Named:
     """Anything with a URI slug and a name: a place, a concept, a partner."""
 
@@ -63,6 +75,26 @@ class Named:
     name: Text
     alternate_name: str | None = None
     description: Text | None = None
+
+
+# What an organisation declared in a shared file is to the others.
+AGENCY_ROLES = ("administration", "department", "partner")
+
+
+@dataclass(frozen=True)
+class Agency(Named):
+    """An organisation that many offices refer to: an administration, one of its
+    departments (a unit of ``parent``), or a partner organisation."""
+
+    role: str = "administration"
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Concept(Named):
+    """A section of the administration's site structure or a focus area."""
+
+    broader: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +136,7 @@ class ContactPoint:
 @dataclass(frozen=True)
 class Origin:
     description: Text
-    programme: Named | None = None
+    programme: Named | Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +144,7 @@ class Programme:
     slug: str
     name: Text
     description: Text
-    owner: Named | None = None
+    owner: Named | Ref | None = None
     supporting_roles: tuple[Text, ...] = ()
 
 
@@ -151,8 +183,8 @@ class Organization:
     source: str
     slug: str
     name: Text
-    parent_organization: Named
-    area_served: Place
+    parent_organization: Named | Ref
+    area_served: Place | Ref
     address: Address
     telephone: Telephone
     email: str
@@ -162,30 +194,81 @@ class Organization:
     keywords: tuple[Text, ...] = ()
     description: Text | None = None
     origin: Origin | None = None
-    classification: tuple[Named, ...] = ()
-    focus_areas: tuple[Named, ...] = ()
+    # the section path, broadest first (a Ref to the section until resolved)
+    classification: tuple[Named, ...] | Ref = ()
+    focus_areas: tuple[Named | Ref, ...] = ()
     programmes: tuple[Programme, ...] = ()
     people: tuple[Person, ...] = ()
     legal: Legal = Legal()
+    # (kind, slug) of the things the file refers to but does not declare
+    references: frozenset[tuple[str, str]] = frozenset()
 
-    def things(self) -> Iterable[tuple[str, str, str]]:
-        """(kind, slug, field) for every thing of the file that gets a URI of its own."""
+    def declares(self, kind: str, thing) -> bool:
+        """Whether the file declares ``thing`` itself (rather than referring to it)."""
+        return (
+            thing is not None
+            and not isinstance(thing, Ref)
+            and (kind, thing.slug) not in self.references
+        )
+
+    def things(self) -> Iterable[tuple[str, str, str, object]]:
+        """(kind, slug, field, record) for every thing the file declares."""
         base = "organization"
-        yield "organization", self.slug, f"{base}.slug"
-        yield "organization", self.parent_organization.slug, f"{base}.parent_organization.slug"
-        yield "place", self.area_served.slug, f"{base}.area_served.slug"
-        for i, concept in enumerate(self.classification):
-            yield "concept", concept.slug, f"{base}.classification.{i}.slug"
-        for i, concept in enumerate(self.focus_areas):
-            yield "concept", concept.slug, f"{base}.focus_areas.{i}.slug"
-        if self.origin and self.origin.programme:
-            yield "programme", self.origin.programme.slug, f"{base}.origin.programme.slug"
+        candidates = [
+            ("organization", self, "slug"),
+            ("organization", self.parent_organization, "parent_organization"),
+            ("place", self.area_served, "area_served"),
+        ]
+        if isinstance(self.classification, tuple):
+            candidates += [
+                ("concept", concept, f"classification.{i}")
+                for i, concept in enumerate(self.classification)
+            ]
+        candidates += [
+            ("concept", concept, f"focus_areas.{i}") for i, concept in enumerate(self.focus_areas)
+        ]
+        if self.origin:
+            candidates.append(("programme", self.origin.programme, "origin.programme"))
         for i, programme in enumerate(self.programmes):
-            yield "programme", programme.slug, f"{base}.programmes.{i}.slug"
-            if programme.owner:
-                yield "organization", programme.owner.slug, f"{base}.programmes.{i}.owner.slug"
-        for i, person in enumerate(self.people):
-            yield "person", person.slug, f"{base}.people.{i}.slug"
+            candidates.append(("programme", programme, f"programmes.{i}"))
+            candidates.append(("organization", programme.owner, f"programmes.{i}.owner"))
+        candidates += [("person", person, f"people.{i}") for i, person in enumerate(self.people)]
+        for kind, thing, where in candidates:
+            if thing is self or self.declares(kind, thing):
+                field = f"{base}.slug" if thing is self else f"{base}.{where}.slug"
+                yield kind, thing.slug, field, thing
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One file of things that many offices share, declared once."""
+
+    source: str
+    publication: Publication
+    organizations: tuple[Agency, ...] = ()
+    places: tuple[Place, ...] = ()
+    concepts: tuple[Concept, ...] = ()
+    programmes: tuple[Named, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        """The file's name without its suffix: it names the file, not a thing."""
+        return self.source.rsplit(".", 1)[0]
+
+    def things(self) -> Iterable[tuple[str, str, str, object]]:
+        """(kind, slug, field, record) for every thing the file declares."""
+        for kind, section, things in (
+            ("organization", "organizations", self.organizations),
+            ("place", "places", self.places),
+            ("concept", "concepts", self.concepts),
+            ("programme", "programmes", self.programmes),
+        ):
+            for i, thing in enumerate(things):
+                yield kind, thing.slug, f"shared.{section}.{i}.slug", thing
+
+
+# One source file's records.
+Unit = Organization | Shared
 
 
 @dataclass(frozen=True)
@@ -210,25 +293,34 @@ class InvalidData(Exception):
 
 @dataclass(frozen=True)
 class DataSet:
-    """All organisations of a data directory, with a version that changes with any byte."""
+    """All files of a data directory, with a version that changes with any byte."""
 
     organizations: tuple[Organization, ...]
     version: str
+    shared: tuple[Shared, ...] = ()
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        """Every file's records: shared files first, as offices build on them."""
+        return (*self.shared, *self.organizations)
 
 
 from .loading import (  # noqa: E402 - the loaders build the records above
     load_directory,
     load_directory_with_documents,
-    organization_from_document,
+    load_documents,
     read_yaml,
 )
 
 __all__ = [
+    "AGENCY_ROLES",
     "DATA_SUFFIXES",
     "DATA_THEMES",
     "PRIMARY_LANGUAGE",
     "PUBLISHER_TYPES",
     "Address",
+    "Agency",
+    "Concept",
     "ContactPoint",
     "DataProblem",
     "DataSet",
@@ -242,10 +334,13 @@ __all__ = [
     "Place",
     "Programme",
     "Publication",
+    "Ref",
+    "Shared",
     "Telephone",
     "Text",
+    "Unit",
     "load_directory",
     "load_directory_with_documents",
-    "organization_from_document",
+    "load_documents",
     "read_yaml",
 ]

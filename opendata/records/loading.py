@@ -10,15 +10,16 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
-from . import DATA_SUFFIXES, DataProblem, DataSet, InvalidData, Organization
-from .schemas import ORGANIZATION_SCHEMA
+from . import DATA_SUFFIXES, DataProblem, DataSet, InvalidData, Organization, Shared, Unit
+from .references import resolve
+from .schemas import ORGANIZATION_SCHEMA, SHARED_SCHEMA
 
 # libyaml's loader is ~10x faster than the pure-Python one; both are "safe" loaders.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_directory(directory: Path) -> DataSet:
-    """Read and validate every organisation file; raise InvalidData listing all problems."""
+    """Read and validate every data file; raise InvalidData listing all problems."""
     return load_directory_with_documents(directory)[0]
 
 
@@ -29,24 +30,40 @@ def load_directory_with_documents(directory: Path) -> tuple[DataSet, dict[str, d
     if not directory.is_dir():
         raise InvalidData([DataProblem(str(directory), "-", "data directory does not exist")])
     paths = sorted(p for p in directory.iterdir() if p.suffix in DATA_SUFFIXES and p.is_file())
+    if not paths:
+        raise InvalidData([DataProblem(str(directory), "-", "no *.yaml files to publish")])
     problems: list[DataProblem] = []
-    organizations: list[Organization] = []
-    documents: dict[str, dict] = {}
+    documents: dict[str, Any] = {}
     digest = hashlib.sha256()
     for path in paths:
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        known = len(problems)
         document = read_yaml(path.name, raw, problems)
-        organization = None if document is None else _validate(path.name, document, problems)
-        if organization is not None:
-            organizations.append(organization)
+        if len(problems) == known:  # parsed: validate it (an empty file too)
             documents[path.name] = document
-    if not paths:
-        problems.append(DataProblem(str(directory), "-", "no *.yaml files to publish"))
-    problems.extend(_duplicate_slugs(organizations))
+    return load_documents(documents, digest.hexdigest()[:16], problems), documents
+
+
+def load_documents(
+    documents: dict[str, Any], version: str, problems: list[DataProblem] | None = None
+) -> DataSet:
+    """Validate parsed documents (file name → document) and the references between
+    them; InvalidData with every problem found, including those already in problems."""
+    problems = list(problems or [])
+    units = [
+        unit
+        for name, document in sorted(documents.items())
+        if (unit := _validate(name, document, problems)) is not None
+    ]
+    units = resolve(units, problems)
     if problems:
         raise InvalidData(problems)
-    return DataSet(tuple(organizations), digest.hexdigest()[:16]), documents
+    return DataSet(
+        organizations=tuple(u for u in units if isinstance(u, Organization)),
+        version=version,
+        shared=tuple(u for u in units if isinstance(u, Shared)),
+    )
 
 
 def read_yaml(name: str, raw: bytes, problems: list[DataProblem]) -> dict | None:
@@ -64,32 +81,31 @@ def read_yaml(name: str, raw: bytes, problems: list[DataProblem]) -> dict | None
     return None
 
 
-def organization_from_document(name: str, document: Any) -> Organization:
-    """Validate one organisation document (as parsed from YAML or JSON)."""
-    problems: list[DataProblem] = []
-    organization = _validate(name, document, problems)
-    if organization is None:
-        raise InvalidData(problems)
-    return organization
+# The sections a file may have: an office, or things many offices share.
+_SECTIONS = {"organization": ORGANIZATION_SCHEMA, "shared": SHARED_SCHEMA}
 
 
-def _validate(name: str, document: Any, problems: list[DataProblem]) -> Organization | None:
-    if not isinstance(document, dict) or "organization" not in document:
-        problems.append(DataProblem(name, "organization", "the file must have an 'organization:'"))
+def _validate(name: str, document: Any, problems: list[DataProblem]) -> Unit | None:
+    sections = sorted(set(document) & set(_SECTIONS)) if isinstance(document, dict) else []
+    if len(sections) != 1:
+        problems.append(
+            DataProblem(name, "-", "the file must have an 'organization:' or a 'shared:' section")
+        )
         return None
-    extra = sorted(set(document) - {"organization"})
+    section = sections[0]
+    extra = sorted(set(document) - {section})
     if extra:
         problems.append(DataProblem(name, extra[0], "unknown field"))
         return None
     try:
-        data = ORGANIZATION_SCHEMA.load(document["organization"])
+        data = _SECTIONS[section].load(document[section])
     except ValidationError as error:
         problems.extend(
-            DataProblem(name, "organization." + path, message)
+            DataProblem(name, f"{section}.{path}", message)
             for path, message in _flatten(error.messages)
         )
         return None
-    return Organization(source=name, **data)
+    return Organization(source=name, **data) if section == "organization" else Shared(name, **data)
 
 
 def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
@@ -103,23 +119,3 @@ def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
             yield from _flatten(message, prefix)
     else:
         yield prefix or "-", str(messages)
-
-
-def _duplicate_slugs(organizations: list[Organization]) -> list[DataProblem]:
-    """Each (kind, slug) names one thing across all files, since it becomes a URI."""
-    seen: dict[tuple[str, str], str] = {}
-    problems = []
-    for organization in organizations:
-        for kind, slug, where in organization.things():
-            key = (kind, slug)
-            if key in seen:
-                problems.append(
-                    DataProblem(
-                        organization.source,
-                        where,
-                        f"slug {slug!r} is already used for a {kind} in {seen[key]}",
-                    )
-                )
-            else:
-                seen[key] = f"{organization.source} ({where})"
-    return problems

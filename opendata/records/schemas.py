@@ -15,10 +15,13 @@ from marshmallow import (
 )
 
 from . import (
+    AGENCY_ROLES,
     DATA_THEMES,
     PRIMARY_LANGUAGE,
     PUBLISHER_TYPES,
     Address,
+    Agency,
+    Concept,
     ContactPoint,
     Legal,
     LegalText,
@@ -28,11 +31,13 @@ from . import (
     Place,
     Programme,
     Publication,
+    Ref,
     Telephone,
     Text,
 )
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be lower-case a-z, 0-9 and '-'")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = validate.Regexp(SLUG_PATTERN, error="must be lower-case a-z, 0-9 and '-'")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Calling codes for deriving the international form of a local telephone number.
 CALLING_CODES = {"DE": "49", "AT": "43", "CH": "41"}
@@ -68,6 +73,44 @@ class NamedSchema(StrictSchema):
     @post_load
     def make(self, data, **kwargs) -> Named:
         return Named(**data)
+
+
+class RefOr(fields.Field):
+    """The slug of a thing declared in a shared file, or the thing itself, declared here."""
+
+    def __init__(self, schema: Schema, **kwargs):
+        super().__init__(**kwargs)
+        self.schema = schema
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return _ref(value)
+        if not isinstance(value, dict):
+            raise ValidationError("give the slug of a shared thing, or declare the thing here")
+        return self.schema.load(value)
+
+
+class SectionField(fields.Field):
+    """The office's section: the slug of a shared concept (its path follows ``broader``),
+    or the whole path declared here, broadest first."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return _ref(value)
+        if not isinstance(value, list):
+            raise ValidationError("give the slug of a shared section, or a list of sections")
+        return tuple(NAMED_SCHEMA.load(value, many=True))
+
+
+def _check_dates(data: dict) -> None:
+    if "issued" in data and "modified" in data and data["modified"] < data["issued"]:
+        raise ValidationError("must not be earlier than issued", "modified")
+
+
+def _ref(slug: str) -> Ref:
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationError(f"{slug!r} is not a slug (lower-case a-z, 0-9 and '-')")
+    return Ref(slug)
 
 
 class PlaceSchema(StrictSchema):
@@ -116,9 +159,12 @@ class ContactPointSchema(StrictSchema):
         return ContactPoint(**data)
 
 
+NAMED_SCHEMA = NamedSchema()
+
+
 class OriginSchema(StrictSchema):
     description = TextField(required=True)
-    programme = fields.Nested(NamedSchema)
+    programme = RefOr(NAMED_SCHEMA)
 
     @post_load
     def make(self, data, **kwargs) -> Origin:
@@ -129,7 +175,7 @@ class ProgrammeSchema(StrictSchema):
     slug = fields.String(required=True, validate=SLUG)
     name = TextField(required=True)
     description = TextField(required=True)
-    owner = fields.Nested(NamedSchema)
+    owner = RefOr(NAMED_SCHEMA)
     supporting_roles = fields.List(TextField(), load_default=())
 
     @post_load
@@ -159,8 +205,7 @@ class PublicationSchema(StrictSchema):
 
     @validates_schema
     def modified_not_before_issued(self, data, **kwargs):
-        if "issued" in data and "modified" in data and data["modified"] < data["issued"]:
-            raise ValidationError("must not be earlier than issued", "modified")
+        _check_dates(data)
 
     @post_load
     def make(self, data, **kwargs) -> Publication:
@@ -199,9 +244,9 @@ class OrganizationSchema(StrictSchema):
     keywords = fields.List(TextField(), load_default=())
     description = TextField()
     origin = fields.Nested(OriginSchema)
-    parent_organization = fields.Nested(NamedSchema, required=True)
-    classification = fields.List(fields.Nested(NamedSchema), load_default=())
-    area_served = fields.Nested(PlaceSchema, required=True)
+    parent_organization = RefOr(NAMED_SCHEMA, required=True)
+    classification = SectionField(load_default=())
+    area_served = RefOr(PlaceSchema(), required=True)
     address = fields.Nested(AddressSchema, required=True)
     telephone = fields.String(
         required=True,
@@ -214,7 +259,7 @@ class OrganizationSchema(StrictSchema):
     )
     email = fields.Email(required=True)
     contact_point = fields.Nested(ContactPointSchema, required=True)
-    focus_areas = fields.List(fields.Nested(NamedSchema), load_default=())
+    focus_areas = fields.List(RefOr(NAMED_SCHEMA), load_default=())
     programmes = fields.List(fields.Nested(ProgrammeSchema), load_default=())
     people = fields.List(fields.Nested(PersonSchema), load_default=())
     publication = fields.Nested(PublicationSchema, required=True)
@@ -238,13 +283,69 @@ class OrganizationSchema(StrictSchema):
             local, data["address"].country
         )
         data["telephone"] = Telephone(local=local, international=international)
-        for name in ("keywords", "classification", "focus_areas", "programmes", "people"):
+        for name in ("keywords", "focus_areas", "programmes", "people"):
             data[name] = tuple(data[name])
         return data
 
 
-# One instance: building a schema (and its nested schemas) costs more than a load.
+class AgencySchema(NamedSchema):
+    type = fields.String(
+        load_default="administration",
+        validate=validate.OneOf(AGENCY_ROLES, error="must be one of: {choices}"),
+    )
+    parent = fields.String(validate=SLUG)
+
+    @validates_schema
+    def departments_have_a_parent(self, data, **kwargs):
+        if data.get("type") == "department" and "parent" not in data:
+            raise ValidationError("a department needs the slug of its parent", "parent")
+        if data.get("type") != "department" and "parent" in data:
+            raise ValidationError("only a department has a parent", "parent")
+
+    @post_load
+    def make(self, data, **kwargs) -> Agency:
+        data["role"] = data.pop("type")
+        return Agency(**data)
+
+
+class ConceptSchema(NamedSchema):
+    broader = fields.String(validate=SLUG)
+
+    @post_load
+    def make(self, data, **kwargs) -> Concept:
+        return Concept(**data)
+
+
+class SharedPublicationSchema(StrictSchema):
+    issued = fields.Date(required=True)
+    modified = fields.Date(required=True)
+
+    @validates_schema
+    def modified_not_before_issued(self, data, **kwargs):
+        _check_dates(data)
+
+    @post_load
+    def make(self, data, **kwargs) -> Publication:
+        return Publication(**data)
+
+
+class SharedSchema(StrictSchema):
+    organizations = fields.List(fields.Nested(AgencySchema), load_default=())
+    places = fields.List(fields.Nested(PlaceSchema), load_default=())
+    concepts = fields.List(fields.Nested(ConceptSchema), load_default=())
+    programmes = fields.List(fields.Nested(NamedSchema), load_default=())
+    publication = fields.Nested(SharedPublicationSchema, required=True)
+
+    @post_load
+    def make(self, data, **kwargs) -> dict:
+        for name in ("organizations", "places", "concepts", "programmes"):
+            data[name] = tuple(data[name])
+        return data
+
+
+# One instance each: building a schema (and its nested schemas) costs more than a load.
 ORGANIZATION_SCHEMA = OrganizationSchema()
+SHARED_SCHEMA = SharedSchema()
 
 
 def _international(local: str, country: str) -> str:

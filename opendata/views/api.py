@@ -78,7 +78,7 @@ def example_card() -> tuple[str, str]:
     """The first thing with a vCard (organisations before people), else the example thing."""
     store = current_store()
     for (kind, slug), resource in sorted(store.resources.items()):
-        graph = store.organization_graph(resource.organization)
+        graph = store.unit_graph(resource.unit)
         if vcard.has_card(graph, kind, resource.uri):
             return kind, slug
     return example_thing()

@@ -105,7 +105,7 @@ def feed() -> Response:
 
 
 def entry(root: ET.Element, store: PublishedStore, resource: Resource) -> None:
-    label = Reader(store.organization_graph(resource.organization), DEFAULT_LANGUAGE)
+    label = Reader(store.unit_graph(resource.unit), DEFAULT_LANGUAGE)
     element = ET.SubElement(root, "entry")
     ET.SubElement(element, "id").text = str(resource.uri)
     ET.SubElement(element, "title").text = label.label(resource.uri).text

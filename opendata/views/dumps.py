@@ -66,7 +66,7 @@ class Dump:
     def graph(self) -> Graph:
         if self.organization is None:
             return self.store.union()
-        return self.store.organization_graph(self.organization)
+        return self.store.dataset_graph(self.organization)
 
 
 def dump(organization: Organization | None, fmt: Format, gzipped: bool) -> Response:

@@ -72,7 +72,7 @@ def sections(store: PublishedStore, field: str, language: str) -> list[Publisher
     """One section per publisher, in the order of their names."""
     found = []
     for organization in sorted(store.organizations, key=lambda o: o.name.primary):
-        read = Reader(store.organization_graph(organization), language)
+        read = Reader(store.unit_graph(organization), language)
         uri = uris.thing("organization", organization.slug)
         legal: LegalText | None = getattr(organization.legal, field)
         text = legal.text if legal else None

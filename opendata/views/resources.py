@@ -70,7 +70,7 @@ def offers(store: PublishedStore, resource: Resource) -> tuple[Format, ...]:
     """Every document's formats, and the vCard where the thing has contact data."""
 
     def compute() -> tuple[Format, ...]:
-        graph = store.organization_graph(resource.organization)
+        graph = store.unit_graph(resource.unit)
         if vcard.has_card(graph, resource.kind, resource.uri):
             return (*DOCUMENT_FORMATS, VCARD)
         return DOCUMENT_FORMATS
@@ -91,15 +91,15 @@ class Document:
 
     @cached_property
     def context(self) -> Graph:
-        """The graph of the file that publishes the resource (trail, contact card)."""
-        return self.store.organization_graph(self.resource.organization)
+        """What the files around the resource say (the trail, the contact card)."""
+        return self.store.context(self.resource)
 
     def graph(self) -> Graph:
         return self.document
 
     @cached_property
     def document(self) -> Graph:
-        return self.store.document(self.resource)
+        return self.store.document(self.resource, self.context)
 
     def page(self) -> str:
         resource = self.resource
