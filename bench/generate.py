@@ -70,7 +70,7 @@ def organization(i: int, rng: random.Random) -> dict:
         "area_served": {
             "slug": f"ort-{s}",
             "name": {"de": town},
-            "municipality_key": f"{10_000_000 + i:08d}",
+            "identifiers": {"ags": f"{10_000_000 + i:08d}"},
         },
         "focus_areas": [
             {

@@ -253,8 +253,8 @@ class DcatBuilder:
 
     def spatial(self, subject: URIRef, place: Place, with_level: bool) -> None:
         """The place served: its official municipality key where the data has one."""
-        if place.municipality_key:
-            location = DCATDE_GEOCODING[f"municipalityKey/{place.municipality_key}"]
+        if place.identifiers.ags:
+            location = DCATDE_GEOCODING[f"municipalityKey/{place.identifiers.ags}"]
             if with_level:
                 level = DCATDE_GEOCODING["Level/municipality"]
                 self.add(subject, DCATDE.politicalGeocodingLevelURI, level)

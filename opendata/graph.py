@@ -21,7 +21,11 @@ Modelling, in short:
   supporting roles as ``schema:OrganizationRole``;
 * people: ``schema:Person`` with ``schema:jobTitle``, ``org:headOf`` for the head;
 * contact: ``schema:ContactPoint`` and ``schema:PostalAddress``; the telephone in local
-  and international form.
+  and international form;
+* what others call a thing (Wikidata, GND, the official municipality and regional
+  keys): ``schema:identifier`` ``schema:PropertyValue``s with a ``schema:propertyID``,
+  and the Wikidata and GND IRIs as ``schema:sameAs`` and ``owl:sameAs``; a place with
+  an official key links its DCAT-AP.de political geocoding IRI.
 
 Nodes that only exist as part of another's description (an address, a contact
 point, a role) get fragment IRIs of their owner (``…/id/organization/x#address``)
@@ -37,8 +41,19 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
-from .records import Agency, Concept, Named, Organization, Programme, Text, Unit
-from .vocabulary import FOAF, ORG, PREFIXES, PROV, RDF, SDO, SKOS
+from .records import Agency, Concept, Identifiers, Named, Organization, Programme, Text, Unit
+from .vocabulary import (
+    DCATDE,
+    DCATDE_GEOCODING,
+    FOAF,
+    ORG,
+    OWL,
+    PREFIXES,
+    PROV,
+    RDF,
+    SDO,
+    SKOS,
+)
 
 # The types of an organisation by its role among the things offices share.
 AGENCY_TYPES = {
@@ -46,6 +61,17 @@ AGENCY_TYPES = {
     "department": (SDO.GovernmentOrganization, ORG.OrganizationalUnit),
     "partner": (SDO.Organization,),
 }
+
+
+# Identifier schemes: their propertyID, and the IRI of the thing where there is one.
+IDENTIFIER_SCHEMES = {
+    "wikidata": ("Wikidata", "http://www.wikidata.org/entity/{}"),
+    "gnd": ("GND", "https://d-nb.info/gnd/{}"),
+    "ags": ("AGS", None),
+    "ars": ("ARS", None),
+}
+# The DCAT-AP.de political geocoding of a place by its official key.
+GEOCODING = {"ags": "municipalityKey/{}", "ars": "regionalKey/{}"}
 
 
 def new_graph() -> Graph:
@@ -95,7 +121,20 @@ class GraphBuilder:
         self.add_text(uri, SDO.description, named.description)
         if named.alternate_name:
             self.add(uri, SDO.alternateName, Literal(named.alternate_name))
+        self.identifiers(uri, named.identifiers)
         return uri
+
+    def identifiers(self, uri: URIRef, identifiers: Identifiers) -> None:
+        for scheme, value in identifiers.items():
+            property_id, iri = IDENTIFIER_SCHEMES[scheme]
+            node = uris.part(uri, f"id-{scheme}")
+            self.add(uri, SDO.identifier, node)
+            self.add(node, RDF.type, SDO.PropertyValue)
+            self.add(node, SDO.propertyID, Literal(property_id))
+            self.add(node, SDO.value, Literal(value))
+            if iri:
+                self.add(uri, SDO.sameAs, URIRef(iri.format(value)))
+                self.add(uri, OWL.sameAs, URIRef(iri.format(value)))
 
 
 # ---------------------------------------------------------------------------
@@ -118,6 +157,7 @@ def build_organizations(b: GraphBuilder) -> None:
     for keyword in office.keywords:
         b.add_text(org, SDO.keywords, keyword)
     b.add_text(org, SDO.description, office.description)
+    b.identifiers(org, office.identifiers)
     if office.declares("organization", office.parent_organization):
         _agency(b, office.parent_organization, "administration")
     _unit_of(b, org, office.parent_organization.slug)
@@ -200,6 +240,7 @@ def build_programmes(b: GraphBuilder) -> None:
         b.add(uri, RDF.type, SDO.Project)
         b.add_text(uri, SDO.name, programme.name)
         b.add_text(uri, SDO.description, programme.description)
+        b.identifiers(uri, programme.identifiers)
         b.add(uri, SDO.member, b.uri)
         if programme.owner:
             owner = uris.thing("organization", programme.owner.slug)
@@ -218,6 +259,7 @@ def build_people(b: GraphBuilder) -> None:
         b.add(uri, RDF.type, SDO.Person, FOAF.Person)
         b.add(uri, SDO.name, Literal(person.name))
         b.add_text(uri, SDO.jobTitle, person.job_title)
+        b.identifiers(uri, person.identifiers)
         b.add(uri, SDO.worksFor, b.uri)
         b.add(uri, ORG.memberOf, b.uri)
         if person.head_of_organization:
@@ -229,10 +271,11 @@ def build_places(b: GraphBuilder) -> None:
         uri = uris.thing("place", place.slug)
         b.add(uri, RDF.type, SDO.City)
         b.add_text(uri, SDO.name, place.name)
-        if place.wikidata:
-            b.add(uri, SDO.sameAs, URIRef(f"http://www.wikidata.org/entity/{place.wikidata}"))
-        if place.municipality_key:
-            b.add(uri, SDO.identifier, Literal(place.municipality_key))
+        b.identifiers(uri, place.identifiers)
+        for scheme, value in place.identifiers.items():
+            if scheme in GEOCODING:
+                geocoding = DCATDE_GEOCODING[GEOCODING[scheme].format(value)]
+                b.add(uri, DCATDE.politicalGeocodingURI, geocoding)
 
 
 def build_concepts(b: GraphBuilder) -> None:
@@ -244,6 +287,7 @@ def build_concepts(b: GraphBuilder) -> None:
         b.add(uri, RDF.type, SKOS.Concept)
         b.add_text(uri, SKOS.prefLabel, named.name)
         b.add_text(uri, SKOS.definition, named.description)
+        b.identifiers(uri, named.identifiers)
         parent = named.broader if isinstance(named, Concept) else broader.get(named.slug)
         if parent:
             b.add(uri, SKOS.broader, uris.thing("concept", parent))

@@ -99,6 +99,14 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     "section.origin": N_("Originated from"),
     "fact.origin": N_("Origin"),
     "fact.municipality_key": N_("Municipality key"),
+    "fact.regional_key": N_("Regional key"),
+    # TRANSLATORS: Heading of the links to what others publish about the same thing.
+    "elsewhere": N_("Elsewhere"),
+    "elsewhere.wikidata": N_("Wikidata"),
+    # TRANSLATORS: The German National Library's authority file (Gemeinsame Normdatei).
+    "elsewhere.gnd": N_("GND (Integrated Authority File)"),
+    # TRANSLATORS: The official key of a municipality in the DCAT-AP.de vocabulary.
+    "elsewhere.geocoding": N_("Official municipality key (DCAT-AP.de)"),
     "roles": N_("Supported by"),
     "contact": N_("Contact"),
     "address": N_("Address"),

@@ -18,7 +18,7 @@ from . import uris
 from .contacts import ContactDetails, contact_for, kind_of
 from .kinds import KINDS
 from .presenter import language_to_show
-from .vocabulary import LABEL_PROPERTIES, ORG, PROV, SDO, SKOS
+from .vocabulary import DCATDE, LABEL_PROPERTIES, ORG, PROV, SDO, SKOS
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class Page:
     roles: list[Text] = field(default_factory=list)
     # The trail from the home page to this page, this page last (see ``trail``).
     breadcrumbs: list[Link] = field(default_factory=list)
+    # What others publish about the same thing: (message key of its name, URL).
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Reader:
@@ -174,13 +176,42 @@ def build_page(
             page.facts.append(("origin", text))
         for used in graph.objects(event, PROV.used):
             page.sections.append(("origin", [Link(uris.href(str(used)), read.label(used))]))
-    identifier = read.plain(subject, SDO.identifier)
-    if identifier:
-        page.facts.append(("municipality_key", Text(identifier[0], None)))
+    for node in sorted(graph.objects(subject, SDO.identifier)):
+        property_id = graph.value(node, SDO.propertyID)
+        value = graph.value(node, SDO.value)
+        if str(property_id) in OFFICIAL_KEYS and value is not None:
+            page.facts.append((OFFICIAL_KEYS[str(property_id)], Text(str(value), None)))
+    page.elsewhere = elsewhere(graph, subject)
     surroundings = Reader(context if context is not None else graph, language)
     page.breadcrumbs = trail(surroundings, kind, subject)
     page.contact = contact_card(surroundings, kind, subject)
     return page
+
+
+# Official keys (schema:propertyID of a schema:PropertyValue) → the message of their name.
+OFFICIAL_KEYS = {"AGS": "municipality_key", "ARS": "regional_key"}
+# Where a link to elsewhere goes, by the start of its IRI → the message of its name.
+ELSEWHERE = (
+    ("http://www.wikidata.org/entity/", "elsewhere.wikidata"),
+    ("https://d-nb.info/gnd/", "elsewhere.gnd"),
+    ("http://dcat-ap.de/def/politicalGeocoding/", "elsewhere.geocoding"),
+)
+
+
+def elsewhere(graph: Graph, subject: URIRef) -> list[tuple[str, str]]:
+    """Links to what Wikidata, the GND and DCAT-AP.de publish about the same thing."""
+    targets = {
+        str(o)
+        for predicate in (SDO.sameAs, DCATDE.politicalGeocodingURI)
+        for o in graph.objects(subject, predicate)
+        if isinstance(o, URIRef)
+    }
+    return [
+        (key, target)
+        for start, key in ELSEWHERE
+        for target in sorted(targets)
+        if target.startswith(start)
+    ]
 
 
 def trail(read: Reader, kind: str, subject: URIRef) -> list[Link]:

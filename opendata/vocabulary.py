@@ -8,6 +8,7 @@ exist. schema.org is used with its canonical ``https://schema.org/`` IRIs (rdfli
 """
 
 from rdflib import Namespace
+from rdflib.namespace import ClosedNamespace
 from rdflib.namespace import (
     DCAT,
     DCTERMS,
@@ -24,7 +25,19 @@ from rdflib.namespace import (
 )
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
+# The terms of DCAT-AP.de 3.0 (its SHACL shapes name each of them).
+DCATDE_TERMS = (
+    "contributorID",
+    "geocodingDescription",
+    "legalBasis",
+    "licenseAttributionByText",
+    "maintainer",
+    "originator",
+    "politicalGeocodingLevelURI",
+    "politicalGeocodingURI",
+    "qualityProcessURI",
+)
+DCATDE = ClosedNamespace("http://dcat-ap.de/def/dcatde/", DCATDE_TERMS)
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -52,7 +65,7 @@ PREFIXES: dict[str, Namespace] = {
     "vcard": VCARD,
     "dcat": Namespace(str(DCAT)),
     "dct": Namespace(str(DCTERMS)),
-    "dcatde": DCATDE,
+    "dcatde": Namespace(str(DCATDE)),
     "dcatap": DCATAP,
     "adms": ADMS,
     "locn": LOCN,
@@ -76,6 +89,7 @@ __all__ = [
     "DCATDE",
     "DCATDE_GEOCODING",
     "DCATDE_LICENSE",
+    "DCATDE_TERMS",
     "DCTERMS",
     "EU_DATA_THEME",
     "EU_FILE_TYPE",

@@ -10,9 +10,11 @@ from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS
 
-from .conftest import DATA_DIR, RDF_EXTENSIONS, ROOT, make_app, parse, resource_paths
+from opendata.vocabulary import DCATDE, DCATDE_TERMS
 
-CLOSED_NAMESPACES = [SDO, ORG, SKOS, PROV, FOAF, DCTERMS, RDF, RDFS, OWL]
+from .conftest import DATA_DIR, RDF_EXTENSIONS, ROOT, SHARED, make_app, parse, resource_paths
+
+CLOSED_NAMESPACES = [SDO, ORG, SKOS, PROV, FOAF, DCTERMS, RDF, RDFS, OWL, DCATDE]
 
 
 def test_every_resource_is_reachable_from_the_home_page(client):
@@ -53,6 +55,15 @@ def test_every_class_and_property_exists_in_its_vocabulary(client):
             )
             assert namespace is not None, f"{term} is in no known vocabulary"
             assert term in namespace, f"{term} does not exist in {namespace}"
+
+
+def test_the_dcat_ap_de_terms_the_service_knows_are_those_of_the_specification():
+    shapes = SHARED / "shacl" / "dcat-ap.de-3.0"
+    if not shapes.is_dir():
+        pytest.skip(f"DCAT-AP.de shapes not found at {shapes} (../shared/ is not beside the repo)")
+    text = "".join(path.read_text(encoding="utf-8") for path in shapes.glob("*.ttl"))
+    named = set(re.findall(r"dcatde:([A-Za-z]+)", text))
+    assert set(DCATDE_TERMS) <= named
 
 
 def test_text_is_language_tagged_and_the_telephone_international(client):

@@ -61,6 +61,21 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Identifiers:
+    """What others call a thing: a Wikidata item, a GND record, the official municipality
+    key (AGS) and regional key (ARS). Only what the publisher knows for certain."""
+
+    wikidata: str | None = None  # Q64
+    gnd: str | None = None  # 2008469-1
+    ags: str | None = None  # 15001000
+    ars: str | None = None  # 150010000000
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        """(scheme, value) of every identifier given."""
+        return ((k, v) for k, v in vars(self).items() if v)
+
+
+@dataclass(frozen=True)
 class Ref:
     """A thing named by its slug, declared in another file (resolved after loading)."""
 
@@ -75,6 +90,7 @@ class Named:
     name: Text
     alternate_name: str | None = None
     description: Text | None = None
+    identifiers: Identifiers = Identifiers()
 
 
 # What an organisation declared in a shared file is to the others.
@@ -101,8 +117,7 @@ class Concept(Named):
 class Place:
     slug: str
     name: Text
-    municipality_key: str | None = None
-    wikidata: str | None = None
+    identifiers: Identifiers = Identifiers()
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,7 @@ class Person:
     name: str
     job_title: Text
     head_of_organization: bool = False
+    identifiers: Identifiers = Identifiers()
 
 
 @dataclass(frozen=True)
@@ -146,6 +162,7 @@ class Programme:
     description: Text
     owner: Named | Ref | None = None
     supporting_roles: tuple[Text, ...] = ()
+    identifiers: Identifiers = Identifiers()
 
 
 @dataclass(frozen=True)
@@ -200,6 +217,7 @@ class Organization:
     programmes: tuple[Programme, ...] = ()
     people: tuple[Person, ...] = ()
     legal: Legal = Legal()
+    identifiers: Identifiers = Identifiers()
     # (kind, slug) of the things the file refers to but does not declare
     references: frozenset[tuple[str, str]] = frozenset()
 
@@ -324,6 +342,7 @@ __all__ = [
     "ContactPoint",
     "DataProblem",
     "DataSet",
+    "Identifiers",
     "InvalidData",
     "Legal",
     "LegalText",

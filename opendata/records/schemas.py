@@ -23,6 +23,7 @@ from . import (
     Agency,
     Concept,
     ContactPoint,
+    Identifiers,
     Legal,
     LegalText,
     Named,
@@ -64,7 +65,49 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+GND_URI = re.compile(r"^https?://d-nb\.info/gnd/")
+
+
+class GndField(fields.String):
+    """A GND identifier, or its d-nb.info URI (kept as the identifier)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return GND_URI.sub("", super()._deserialize(value, attr, data, **kwargs))
+
+
+class IdentifiersSchema(StrictSchema):
+    wikidata = fields.String(
+        validate=validate.Regexp(r"^Q[1-9][0-9]*$", error="must be a Wikidata item, e.g. Q1234")
+    )
+    # the forms of GND identifiers (Wikidata's format constraint of property P227)
+    gnd = GndField(
+        validate=validate.Regexp(
+            r"^(1[012]?\d{7}[0-9X]|[47]\d{6}-\d|[1-9]\d{0,7}-[0-9X]|3\d{7}[0-9X])$",
+            error="must be a GND identifier (e.g. 2008469-1) or its https://d-nb.info/gnd/ URI",
+        )
+    )
+    ags = fields.String(
+        validate=validate.Regexp(
+            r"^\d{8}$", error="must be the 8-digit Amtlicher Gemeindeschlüssel"
+        )
+    )
+    ars = fields.String(
+        validate=validate.Regexp(
+            r"^\d{12}$", error="must be the 12-digit Amtlicher Regionalschlüssel"
+        )
+    )
+
+    @post_load
+    def make(self, data, **kwargs) -> Identifiers:
+        return Identifiers(**data)
+
+
+def identifiers_field() -> fields.Nested:
+    return fields.Nested(IdentifiersSchema, load_default=Identifiers())
+
+
 class NamedSchema(StrictSchema):
+    identifiers = identifiers_field()
     slug = fields.String(required=True, validate=SLUG)
     name = TextField(required=True)
     alternate_name = fields.String()
@@ -116,10 +159,7 @@ def _ref(slug: str) -> Ref:
 class PlaceSchema(StrictSchema):
     slug = fields.String(required=True, validate=SLUG)
     name = TextField(required=True)
-    municipality_key = fields.String(
-        validate=validate.Regexp(r"^\d{8}$", error="must be the 8-digit official key")
-    )
-    wikidata = fields.String(validate=validate.Regexp(r"^Q\d+$", error="must look like Q1234"))
+    identifiers = identifiers_field()
 
     @post_load
     def make(self, data, **kwargs) -> Place:
@@ -140,6 +180,7 @@ class AddressSchema(StrictSchema):
 
 
 class PersonSchema(StrictSchema):
+    identifiers = identifiers_field()
     slug = fields.String(required=True, validate=SLUG)
     name = fields.String(required=True, validate=validate.Length(min=1))
     job_title = TextField(required=True)
@@ -172,6 +213,7 @@ class OriginSchema(StrictSchema):
 
 
 class ProgrammeSchema(StrictSchema):
+    identifiers = identifiers_field()
     slug = fields.String(required=True, validate=SLUG)
     name = TextField(required=True)
     description = TextField(required=True)
@@ -238,6 +280,7 @@ class LegalSchema(StrictSchema):
 
 
 class OrganizationSchema(StrictSchema):
+    identifiers = identifiers_field()
     slug = fields.String(required=True, validate=SLUG)
     name = TextField(required=True)
     alternate_name = TextField()
