@@ -20,6 +20,7 @@ from . import rendering
 from .backends import backend_class
 from .config import Defaults
 from .records import InvalidData, load_directory
+from .records.references import lost
 from .remote import StoreError
 
 
@@ -41,11 +42,20 @@ def _report(error: InvalidData) -> None:
 
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path(path_type=Path))
-def validate(data_dir: Path | None) -> None:
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="The data directory of the version published now: refuse to drop any thing it "
+    "publishes without retiring it.",
+)
+def validate(data_dir: Path | None, previous: Path | None) -> None:
     """Validate DATA_DIR (default: $OPENDATA_DATA_DIR or ./data)."""
     directory = _data_dir(data_dir)
     try:
         data = load_directory(directory)
+        problems = lost(load_directory(previous), data) if previous else []
+        if problems:
+            raise InvalidData(problems)
     except InvalidData as error:
         _report(error)
     count = len(data.organizations)

@@ -11,18 +11,44 @@ import json
 
 from flask import Flask, Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal
+from werkzeug.exceptions import Gone as HTTPGone
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import uris
 from .formats import ERROR_FORMATS, HTML, JSONLD, PLAIN, PROBLEM_JSON, Format
-from .graph import new_graph
+from .graph import new_graph, retirement_graph
 from .i18n import MESSAGES, current_language, gettext
 from .negotiation import NotAcceptable, negotiate
+from .publishing import public_base
+from .records import Retirement
 from .remote import StoreError
 from .serving import NEGOTIATED_VARY, cache_control
 from .vocabulary import HYDRA, RDF, XSD
 
 # Errors a shared cache may keep like the documents: they change only with the data.
-CACHEABLE_STATUSES = (406,)
+CACHEABLE_STATUSES = (406, 410)
+
+
+class Gone(HTTPGone):
+    """A thing that was published and is retired: 410, saying when and what replaces it."""
+
+    def __init__(self, retirement: Retirement):
+        name = f"{retirement.kind}/{retirement.slug}"
+        successor = retirement.successor
+        replaced = f"; it is replaced by {'/'.join(successor)}" if successor else ""
+        super().__init__(
+            f"{name} is no longer published: it was retired on {retirement.date}{replaced}."
+        )
+        self.retirement = retirement
+
+    def successor_path(self) -> str | None:
+        """The path of the successor's document, for links."""
+        successor = self.retirement.successor
+        return f"/doc/{successor[0]}/{successor[1]}" if successor else None
+
+    def successor_uri(self) -> str | None:
+        successor = self.retirement.successor
+        return uris.relocate_text(str(uris.thing(*successor)), public_base()) if successor else None
 
 
 def init_app(app: Flask) -> None:
@@ -52,14 +78,29 @@ def error_format() -> Format:
     return chosen
 
 
-def error_response(status: int, title: str, detail: str) -> Response:
+def error_response(status: int, title: str, detail: str, gone: Gone | None = None) -> Response:
     fmt = error_format()
+    successor = gone.successor_uri() if gone else None
     if fmt is HTML:
-        body = render_template("error.html", status=status, title=title, detail=detail)
+        body = render_template(
+            "error.html",
+            status=status,
+            title=title,
+            detail=detail,
+            successor=gone.successor_path() if gone else None,
+        )
     elif fmt is PROBLEM_JSON:
-        body = json.dumps({"status": status, "title": title, "detail": detail}, ensure_ascii=False)
+        problem = {"status": status, "title": title, "detail": detail}
+        if successor:
+            problem["successor"] = successor
+        body = json.dumps(problem, ensure_ascii=False)
     elif fmt.is_rdf:
-        body = _error_graph(status, title, detail).serialize(format=fmt.rdflib_name)
+        graph = _error_graph(status, title, detail)
+        if gone is not None:
+            graph += retirement_graph(gone.retirement)
+        body = uris.relocate(
+            graph.serialize(format=fmt.rdflib_name, encoding="utf-8"), public_base()
+        )
     else:
         body = f"{status} {title}\n\n{detail}\n"
     response = Response(body, status=status, content_type=fmt.content_type)
@@ -69,6 +110,8 @@ def error_response(status: int, title: str, detail: str) -> Response:
         response.content_language.add(current_language())
     if status in CACHEABLE_STATUSES:
         response.headers["Cache-Control"] = cache_control()
+    if successor:
+        response.headers["Link"] = f'<{successor}>; rel="successor-version"'
     return response
 
 
@@ -76,7 +119,8 @@ def http_error(error: HTTPException) -> Response:
     status = error.code or 500
     key = f"error.{status}"
     title = gettext(key) if key in MESSAGES else error.name
-    response = error_response(status, title, error.description or error.name)
+    gone = error if isinstance(error, Gone) else None
+    response = error_response(status, title, error.description or error.name, gone)
     # Keep what the exception says about retrying and allowed methods.
     for header, value in error.get_headers():
         if header in ("Allow", "Retry-After"):

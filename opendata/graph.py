@@ -41,18 +41,31 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import uris
-from .records import Agency, Concept, Identifiers, Named, Organization, Programme, Text, Unit
+from .records import (
+    Agency,
+    Concept,
+    Identifiers,
+    Named,
+    Organization,
+    Programme,
+    Retirement,
+    Text,
+    Unit,
+)
 from .vocabulary import (
     DCATDE,
     DCATDE_GEOCODING,
+    DCTERMS,
     FOAF,
     ORG,
     OWL,
     PREFIXES,
     PROV,
     RDF,
+    RDFS,
     SDO,
     SKOS,
+    XSD,
 )
 
 # The types of an organisation by its role among the things offices share.
@@ -139,6 +152,22 @@ class GraphBuilder:
 
 # ---------------------------------------------------------------------------
 # One builder per kind (see opendata.kinds): each adds the file's things of its kind.
+
+
+def retirement_graph(retirement: Retirement) -> Graph:
+    """What is said about a thing that is no longer published: when it was retired
+    (``prov:invalidatedAtTime``), what replaces it (``dct:isReplacedBy``), its name."""
+    graph = new_graph()
+    thing = uris.thing(retirement.kind, retirement.slug)
+    moment = Literal(f"{retirement.date.isoformat()}T00:00:00Z", datatype=XSD.dateTime)
+    graph.add((thing, PROV.invalidatedAtTime, moment))
+    if retirement.successor:
+        graph.add((thing, DCTERMS.isReplacedBy, uris.thing(*retirement.successor)))
+    for literal in texts(retirement.name):
+        graph.add((thing, SDO.name, literal))
+    for literal in texts(retirement.note):
+        graph.add((thing, RDFS.comment, literal))
+    return graph
 
 
 def build_organizations(b: GraphBuilder) -> None:

@@ -143,6 +143,8 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     "dataservice.title": N_("SPARQL endpoint"),
     "dataservice.description": N_("Read-only SPARQL 1.1 endpoint over all published data."),
     "void.title": N_("Open data: all data"),
+    # TRANSLATORS: Atom feed entry of a thing that was retired ({date}: an ISO date).
+    "feed.retired": N_("No longer published since {date}"),
     "feed.title": N_("Open data: changes"),
     "catalog.datasets": N_("Datasets"),
     "catalog.no_datasets": N_("No datasets on this page."),
@@ -170,6 +172,9 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     "error.back_home": N_("Back to the home page"),
     "error.400": N_("Bad request"),
     "error.404": N_("Page not found"),
+    "error.410": N_("No longer published"),
+    # TRANSLATORS: Link from the page of something no longer published to what replaces it.
+    "error.successor": N_("What replaces it"),
     "error.405": N_("Method not allowed"),
     "error.406": N_("Format not available"),
     "error.413": N_("Request too large"),

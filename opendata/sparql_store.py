@@ -32,7 +32,8 @@ from rdflib.namespace import RDF
 
 from . import uris
 from .kinds import unit_graph
-from .records import DataSet, load_directory_with_documents, load_documents
+from .records import DataSet, InvalidData, load_directory_with_documents, load_documents
+from .records.references import lost
 from .remote import SparqlClient, StoreError
 
 PUBLISHED = uris.internal("graph/published")
@@ -81,6 +82,10 @@ def publish(directory: Path, client: SparqlClient) -> PublishResult:
     the previous version live (uploaded graphs that never went live are harmless).
     """
     dataset, documents = load_directory_with_documents(directory)
+    previous = StoreReader(client).dataset()
+    problems = lost(previous, dataset) if previous else []
+    if problems:
+        raise InvalidData(problems)
     live = {row.file: row for row in read_live(client)}
     wanted = {}
     for unit in dataset.units:

@@ -76,6 +76,8 @@ class PublishedStore:
             for kind, slug, _, _ in unit.things()
         }
         self.referrers = _referrers(data.units)
+        # things no longer published, whose URIs answer 410 Gone
+        self.retirements = data.retirements
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
         self._memo: dict[Hashable, Any] = {}
 

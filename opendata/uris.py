@@ -78,6 +78,10 @@ def relocate(data: bytes, base: str) -> bytes:
     return data.replace(INTERNAL_BASE.encode(), base.encode())
 
 
+def relocate_text(text: str, base: str) -> str:
+    return text.replace(INTERNAL_BASE, base)
+
+
 def to_internal(text: str, base: str) -> str:
     """Move a client's text (a SPARQL query, say) from the public base to the internal one."""
     return text.replace(base, INTERNAL_BASE)

@@ -8,7 +8,6 @@ exist. schema.org is used with its canonical ``https://schema.org/`` IRIs (rdfli
 """
 
 from rdflib import Namespace
-from rdflib.namespace import ClosedNamespace
 from rdflib.namespace import (
     DCAT,
     DCTERMS,
@@ -22,6 +21,7 @@ from rdflib.namespace import (
     SKOS,
     VOID,
     XSD,
+    ClosedNamespace,
 )
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from rdflib import Graph
 
 from opendata import create_app
@@ -34,7 +35,9 @@ def make_app(data_dir: Path, store_url: str | None = None, **config):
     settings = {"DATA_DIR": str(data_dir), "TESTING": True, "RELOAD_INTERVAL": 0}
     if store_url:
         settings.update(store_config(store_url))
-        publish(data_dir, SparqlClient(StoreEndpoints.from_config(settings), 10))
+        client = SparqlClient(StoreEndpoints.from_config(settings), 10)
+        client.update("DROP ALL")  # each test publishes its own data, not a next version
+        publish(data_dir, client)
     return create_app({**settings, **config})
 
 
@@ -69,6 +72,23 @@ def app(backend_store):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def retire(directory: Path, *things: str, successor: str | None = None) -> Path:
+    """Write a shared file retiring things ("kind/slug") as of 2026-11-30."""
+    entries = [
+        {"thing": thing, "date": "2026-11-30", **({"successor": successor} if successor else {})}
+        for thing in things
+    ]
+    document = {
+        "shared": {
+            "retired": entries,
+            "publication": {"issued": "2026-11-30", "modified": "2026-11-30"},
+        }
+    }
+    path = directory / "retired.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def copy_data(directory: Path) -> Path:

@@ -19,7 +19,11 @@ from opendata.sparql.engine import EXTENSION
 from opendata.sparql.examples import EXAMPLES
 from opendata.vocabulary import SD, SDO, VOID
 
-from .conftest import DATA_DIR, make_app
+from .conftest import (
+    DATA_DIR,
+    make_app,
+    retire,
+)
 
 OFFICE = "http://localhost/id/organization/bildungsbuero"
 NAMES = f"SELECT ?name WHERE {{ <{OFFICE}> <https://schema.org/name> ?name }} ORDER BY ?name"
@@ -323,7 +327,15 @@ def test_republished_data_is_queried_by_fresh_query_processes(multi_data_dir):
             time.sleep(0.05)
         old_pids = old_pool.pids()
         (multi_data_dir / "familienbuero-musterstadt.yaml").unlink()
-        app.extensions["opendata"].refresh()
+        retire(
+            multi_data_dir,
+            "organization/familienbuero-musterstadt",
+            "organization/stadtverwaltung-musterstadt",
+            "place/musterstadt",
+            "programme/familienpaten",
+            "person/erika-mustermann",
+        )
+        assert app.extensions["opendata"].refresh()
         assert "http://localhost/id/organization/familienbuero-musterstadt" not in organisations()
         assert "http://localhost/id/organization/bildungsbuero" in organisations()
         for pid in old_pids:

@@ -5,7 +5,9 @@ Changes are noticed by a cheap fingerprint (names, sizes, modification times), t
 changes the fingerprint again and is picked up by the next check. Invalid data is
 refused with its problems logged and the last good version stays published; the
 refused fingerprint is remembered so the same broken state is not parsed again and
-again. The service never writes to the files.
+again. So is a version that drops a thing the live version publishes without retiring
+it: published URIs are retired (410 Gone), never simply removed. The service never
+writes to the files.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from flask import Flask
 
 from ..records import DATA_SUFFIXES, InvalidData, load_directory
+from ..records.references import lost
 from ..sparql.engine import Limits, QueryEngine, RdflibEngine
 from ..store import PublishedStore
 from .watching import Watched, refreeze
@@ -37,8 +40,12 @@ class FileBackend(Watched):
     def live_version(self) -> str:
         return self.store.version
 
-    def _load(self) -> PublishedStore:
-        return PublishedStore(load_directory(self.directory), self.app.config["GRAPH_CACHE_SIZE"])
+    def _load(self, previous: PublishedStore | None = None) -> PublishedStore:
+        data = load_directory(self.directory)
+        problems = lost(previous.data, data) if previous else []
+        if problems:
+            raise InvalidData(problems)
+        return PublishedStore(data, self.app.config["GRAPH_CACHE_SIZE"])
 
     def refresh(self) -> bool:
         """Publish the files anew if they changed; True when a new version went live."""
@@ -47,7 +54,7 @@ class FileBackend(Watched):
             if current in (self.fingerprint, self.refused):
                 return False
             try:
-                store = self._load()
+                store = self._load(self.store)
             except InvalidData as error:
                 self.refused = current
                 self.problems = [str(problem) for problem in error.problems]

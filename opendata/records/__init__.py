@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DATA_SUFFIXES = (".yaml", ".yml")
+# The kinds of things with a URI (opendata.kinds says how each is published).
+THING_KINDS = ("organization", "programme", "person", "place", "concept")
 # The first language is the one the publisher writes in; every text needs it.
 PRIMARY_LANGUAGE = "de"
 # The EU data themes (publications.europa.eu/resource/authority/data-theme) and the
@@ -258,6 +260,22 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class Retirement:
+    """A thing that is no longer published, and what replaces it, if anything.
+
+    Its URIs keep answering (410 Gone, naming the successor), so that links to an
+    office that was merged, renamed or closed do not simply break.
+    """
+
+    kind: str
+    slug: str
+    date: dt.date
+    successor: tuple[str, str] | None = None  # (kind, slug) of a published thing
+    name: Text | None = None  # what it was called
+    note: Text | None = None  # why, in a sentence
+
+
+@dataclass(frozen=True)
 class Shared:
     """One file of things that many offices share, declared once."""
 
@@ -267,6 +285,7 @@ class Shared:
     places: tuple[Place, ...] = ()
     concepts: tuple[Concept, ...] = ()
     programmes: tuple[Named, ...] = ()
+    retired: tuple[Retirement, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -322,6 +341,11 @@ class DataSet:
         """Every file's records: shared files first, as offices build on them."""
         return (*self.shared, *self.organizations)
 
+    @property
+    def retirements(self) -> dict[tuple[str, str], Retirement]:
+        """(kind, slug) → the retirement of a thing no longer published."""
+        return {(r.kind, r.slug): r for unit in self.shared for r in unit.retired}
+
 
 from .loading import (  # noqa: E402 - the loaders build the records above
     load_directory,
@@ -336,6 +360,7 @@ __all__ = [
     "DATA_THEMES",
     "PRIMARY_LANGUAGE",
     "PUBLISHER_TYPES",
+    "THING_KINDS",
     "Address",
     "Agency",
     "Concept",
@@ -354,6 +379,7 @@ __all__ = [
     "Programme",
     "Publication",
     "Ref",
+    "Retirement",
     "Shared",
     "Telephone",
     "Text",

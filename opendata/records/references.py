@@ -28,9 +28,11 @@ Registry = dict[tuple[str, str], Declaration]
 def resolve(units: list[Unit], problems: list[DataProblem]) -> list[Unit]:
     """The units with every office's references resolved; problems are appended."""
     registry = _declarations(units, problems)
+    retired: dict[tuple[str, str], str] = {}
     for unit in units:
         if isinstance(unit, Shared):
             _check_shared(unit, registry, problems)
+            _check_retired(unit, registry, retired, problems)
     return [
         _resolve_office(unit, registry, problems) if isinstance(unit, Organization) else unit
         for unit in units
@@ -109,6 +111,50 @@ def _check_shared(unit: Shared, registry: Registry, problems: list[DataProblem])
     for i, concept in enumerate(unit.concepts):
         if concept.broader:
             resolver.chain("concept", concept.broader, _broader, f"shared.concepts.{i}.broader")
+
+
+def _check_retired(
+    unit: Shared,
+    registry: Registry,
+    retired: dict[tuple[str, str], str],
+    problems: list[DataProblem],
+) -> None:
+    """A retired thing is declared nowhere, retired once, replaced by a published thing."""
+    resolver = _Resolver(unit, registry, problems)
+    for i, retirement in enumerate(unit.retired):
+        key, field = (retirement.kind, retirement.slug), f"shared.retired.{i}"
+        name = f"{retirement.kind}/{retirement.slug}"
+        if key in registry:
+            message = f"{name} is retired but still declared in {registry[key].where}"
+            problems.append(DataProblem(unit.source, f"{field}.thing", message))
+        if key in retired:
+            message = f"{name} is already retired in {retired[key]}"
+            problems.append(DataProblem(unit.source, f"{field}.thing", message))
+        retired[key] = f"{unit.source} ({field})"
+        if retirement.successor:
+            resolver.find(
+                retirement.successor[0], Ref(retirement.successor[1]), f"{field}.successor"
+            )
+
+
+def lost(previous, current) -> list[DataProblem]:
+    """What the previous version published that the current one neither publishes nor
+    retires: its URIs would simply vanish (persistent URIs are retired, not removed)."""
+    now = declared(current.units) | set(current.retirements)
+    problems = []
+    for unit in previous.units:
+        for kind, slug, _, _ in unit.things():
+            if (kind, slug) not in now:
+                message = (
+                    f"{kind}/{slug} was published by the previous version and is gone: retire"
+                    " it (retired: in a shared file, with its successor) instead of removing it"
+                )
+                problems.append(DataProblem(unit.source, "-", message))
+    for kind, slug in previous.retirements:
+        if (kind, slug) not in now:
+            message = f"{kind}/{slug} was retired in the previous version: keep its retirement"
+            problems.append(DataProblem("-", "retired", message))
+    return problems
 
 
 def _parent(record) -> str | None:

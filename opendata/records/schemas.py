@@ -19,6 +19,7 @@ from . import (
     DATA_THEMES,
     PRIMARY_LANGUAGE,
     PUBLISHER_TYPES,
+    THING_KINDS,
     Address,
     Agency,
     Concept,
@@ -33,6 +34,7 @@ from . import (
     Programme,
     Publication,
     Ref,
+    Retirement,
     Telephone,
     Text,
 )
@@ -372,16 +374,44 @@ class SharedPublicationSchema(StrictSchema):
         return Publication(**data)
 
 
+class ThingField(fields.String):
+    """A thing by kind and slug, as in its URI: ``organization/altes-amt``."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, str]:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        kind, _, slug = text.partition("/")
+        if kind not in THING_KINDS or not SLUG_PATTERN.match(slug):
+            kinds = ", ".join(THING_KINDS)
+            raise ValidationError(
+                f"must be kind/slug, e.g. organization/altes-amt (kinds: {kinds})"
+            )
+        return kind, slug
+
+
+class RetirementSchema(StrictSchema):
+    thing = ThingField(required=True)
+    date = fields.Date(required=True)
+    successor = ThingField()
+    name = TextField()
+    note = TextField()
+
+    @post_load
+    def make(self, data, **kwargs) -> Retirement:
+        kind, slug = data.pop("thing")
+        return Retirement(kind, slug, **data)
+
+
 class SharedSchema(StrictSchema):
     organizations = fields.List(fields.Nested(AgencySchema), load_default=())
     places = fields.List(fields.Nested(PlaceSchema), load_default=())
     concepts = fields.List(fields.Nested(ConceptSchema), load_default=())
     programmes = fields.List(fields.Nested(NamedSchema), load_default=())
+    retired = fields.List(fields.Nested(RetirementSchema), load_default=())
     publication = fields.Nested(SharedPublicationSchema, required=True)
 
     @post_load
     def make(self, data, **kwargs) -> dict:
-        for name in ("organizations", "places", "concepts", "programmes"):
+        for name in ("organizations", "places", "concepts", "programmes", "retired"):
             data[name] = tuple(data[name])
         return data
 

@@ -21,6 +21,7 @@ from ..formats import ATOM, PLAIN, RDF_FORMATS, SITEMAP
 from ..i18n import DEFAULT_LANGUAGE, gettext
 from ..pages import Reader
 from ..publishing import current_store
+from ..records import Retirement
 from ..serving import serve, serve_one
 from ..store import PublishedStore, Resource
 
@@ -89,7 +90,7 @@ def feed() -> Response:
     publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
 
     def make() -> bytes:
-        newest = sorted(sorted_resources(store), key=lambda r: r.modified, reverse=True)[:size]
+        newest = newest_changes(store)
         root = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: DEFAULT_LANGUAGE})
         ET.SubElement(root, "id").text = uris.internal("feed.atom")
         ET.SubElement(root, "title").text = gettext("feed.title", DEFAULT_LANGUAGE)
@@ -97,8 +98,11 @@ def feed() -> Response:
         link(root, "self", ATOM.media_type, uris.internal("feed.atom"))
         link(root, "alternate", "text/html", uris.internal("catalog.html"))
         ET.SubElement(ET.SubElement(root, "author"), "name").text = publisher.name.primary
-        for resource in newest:
-            entry(root, store, resource)
+        for change in newest[:size]:
+            if isinstance(change, Retirement):
+                retired_entry(root, change)
+            else:
+                entry(root, store, change)
         return xml_bytes(root)
 
     return serve_one("feed", ATOM, make)
@@ -120,6 +124,34 @@ def entry(root: ET.Element, store: PublishedStore, resource: Resource) -> None:
     link(element, "alternate", "text/html", f"{document}.html")
     for fmt in RDF_FORMATS:
         link(element, "alternate", fmt.media_type, f"{document}.{fmt.name}")
+
+
+def newest_changes(store: PublishedStore) -> list[Resource | Retirement]:
+    """Published and retired things, the most recently changed first (then by kind, slug)."""
+    changes = [(r.modified, r.kind, r.slug, r) for r in store.resources.values()]
+    changes += [(r.date, r.kind, r.slug, r) for r in store.retirements.values()]
+    changes.sort(key=lambda change: (-change[0].toordinal(), change[1], change[2]))
+    return [change[-1] for change in changes]
+
+
+def retired_entry(root: ET.Element, retirement: Retirement) -> None:
+    """A thing no longer published: when it was retired and what replaces it."""
+    element = ET.SubElement(root, "entry")
+    ET.SubElement(element, "id").text = str(uris.thing(retirement.kind, retirement.slug))
+    name = retirement.name.primary if retirement.name else f"{retirement.kind}/{retirement.slug}"
+    ET.SubElement(element, "title").text = name
+    ET.SubElement(element, "updated").text = timestamp(retirement.date)
+    summary = gettext("feed.retired", DEFAULT_LANGUAGE).format(date=retirement.date.isoformat())
+    ET.SubElement(element, "summary").text = summary
+    ET.SubElement(
+        element,
+        "category",
+        term=retirement.kind,
+        label=gettext(f"kind.{retirement.kind}", DEFAULT_LANGUAGE),
+    )
+    if retirement.successor:
+        successor = uris.internal("doc/{}/{}.html".format(*retirement.successor))
+        link(element, "successor-version", "text/html", successor)
 
 
 def link(parent: ET.Element, rel: str, media_type: str, href: str) -> None:

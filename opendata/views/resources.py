@@ -17,6 +17,7 @@ from rdflib import Graph
 from werkzeug.wrappers import Response
 
 from .. import uris, vcard
+from ..errors import Gone
 from ..formats import DOCUMENT_FORMATS, VCARD, Format, embedded_jsonld
 from ..i18n import current_language
 from ..kinds import KINDS
@@ -32,6 +33,7 @@ _SLUG = re.compile(rf"^{uris.SLUG_PATTERN}$")
 
 @bp.get("/id/<kind>/<slug>")
 def thing(kind: str, slug: str) -> Response:
+    public_base()  # a bad Host is refused before anything else
     store = current_store()
     resource = find_resource(kind, slug, store)
     path = f"/doc/{kind}/{slug}"
@@ -41,6 +43,7 @@ def thing(kind: str, slug: str) -> Response:
 @bp.get("/doc/<kind>/<name>")
 def document(kind: str, name: str) -> Response:
     slug, dot, extension = name.partition(".")
+    public_base()  # a bad Host is refused before anything else
     store = current_store()
     resource = find_resource(kind, slug, store)
     document_offers = offers(store, resource)
@@ -58,9 +61,13 @@ def document(kind: str, name: str) -> Response:
 
 
 def find_resource(kind: str, slug: str, store: PublishedStore) -> Resource:
+    """The resource; 410 Gone for a retired one (naming its successor), else 404."""
     resource = None
     if kind in KINDS and _SLUG.match(slug):
         resource = store.resource(kind, slug)
+        retirement = store.retirements.get((kind, slug))
+        if retirement is not None:
+            raise Gone(retirement)
     if resource is None:
         abort(404, description=f"There is no {kind!r} called {slug!r} here.")
     return resource
