@@ -1,4 +1,4 @@
-"""Published organisations → a DCAT-AP.de catalogue and VoID: the mapping for dataset metadata.
+"""Published organisations → a DCAT-AP.de catalogue (and, through ``opendata.void``, VoID).
 
 ``opendata.graph`` says what an organisation is; this module says how the service
 offers it to open-data portals. Each organisation is one ``dcat:Dataset`` (its
@@ -23,23 +23,21 @@ from functools import cache as memoize
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from . import uris
+from . import uris, void
 from .catalog import (
     Agent,
     PageView,
     all_languages,
     catalog_uri,
     dataset_uri,
-    datasets,
     dump_path,
     landing_page_path,
     languages,
     media_type_iri,
     publisher_of,
     sparql_endpoint,
-    void_uri,
 )
-from .formats import DUMP_FORMATS, JSONLD, NTRIPLES, RDFXML, TURTLE, VOCAB_DIR, Format
+from .formats import DUMP_FORMATS, VOCAB_DIR, Format
 from .graph import new_graph, texts
 from .i18n import LANGUAGES, gettext
 from .presenter import tel_iri, text_in
@@ -57,20 +55,15 @@ from .vocabulary import (
     FOAF,
     HYDRA,
     LOCN,
-    PREFIXES,
     RDF,
     SKOS,
     VCARD,
-    VOID,
 )
 
 CONTROLLED_VOCABULARY_FILE = VOCAB_DIR / "eu-vocabulary-memberships.ttl"
 DATA_THEME_SCHEME = URIRef(str(EU_DATA_THEME).rstrip("/"))
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 MAX_CATALOG_PLACES = 20
-# The formats every document is served in (in this order: RDF/XML writes a subject's
-# properties in the order they were added).
-VOID_FEATURES = (TURTLE, NTRIPLES, JSONLD, RDFXML)
 # Language tags of the data files → EU language authority codes.
 EU_LANGUAGE_CODES = {"de": "DEU", "en": "ENG"}
 
@@ -104,7 +97,7 @@ def void_graph(store: PublishedStore, publisher: Agent, sparql: bool) -> Graph:
     """The VoID description of the published data: the whole graph and one subset per
     organisation (the catalogue's datasets), with sizes, dumps and vocabularies."""
     builder = DcatBuilder(store)
-    builder.void(publisher, sparql)
+    void.describe(builder, publisher, sparql)
     return builder.graph
 
 
@@ -278,56 +271,6 @@ class DcatBuilder:
         self.add(service, DCAT.servesDataset, *on_page)
         return service
 
-    def void(self, publisher: Agent, sparql: bool) -> None:
-        store, description = self.store, void_uri()
-        whole = URIRef(f"{description}#dataset")
-        self.typed(description, VOID.DatasetDescription)
-        self.add_messages(description, DCTERMS.title, "void.title")
-        self.add(description, FOAF.primaryTopic, whole)
-        self.typed(whole, VOID.Dataset)
-        self.add_messages(whole, DCTERMS.title, "void.title")
-        self.add_messages(whole, DCTERMS.description, "catalog.description")
-        self.add(whole, DCTERMS.publisher, self.agent(publisher))
-        self.add(whole, DCTERMS.modified, Literal(store.modified))
-        self.add(whole, FOAF.homepage, uris.internal(""))
-        self.add(whole, VOID.uriSpace, Literal(uris.internal("id/")))
-        self.add(whole, VOID.triples, Literal(len(store.union())))
-        self.add(whole, VOID.entities, Literal(len(store.resources)))
-        self.dumps(whole, None)
-        if sparql:
-            self.add(whole, VOID.sparqlEndpoint, sparql_endpoint())
-        self.add(whole, VOID.vocabulary, *vocabularies(store.union()))
-        self.add(whole, VOID.feature, *(fmt.w3c for fmt in VOID_FEATURES))
-        first = datasets(store)[0]
-        self.add(whole, VOID.exampleResource, uris.thing("organization", first.slug))
-        licences = {organization.publication.license for organization in store.organizations}
-        if len(licences) == 1:
-            # The whole is under a licence only when every part is under that licence.
-            self.add(whole, DCTERMS.license, DCATDE_LICENSE[licences.pop()])
-        for organization in datasets(store):
-            self.add(whole, VOID.subset, self.void_subset(organization))
-
-    def void_subset(self, organization: Organization) -> URIRef:
-        subset = dataset_uri(organization.slug)
-        graph = self.store.organization_graph(organization)
-        entities = [r for r in self.store.resources.values() if r.organization is organization]
-        self.typed(subset, VOID.Dataset)
-        names = {"name": organization.name, "parent": organization.parent_organization.name}
-        self.add_messages(subset, DCTERMS.title, "dataset.title", **names)
-        self.add(subset, DCTERMS.modified, Literal(organization.publication.modified))
-        self.add(subset, DCTERMS.license, DCATDE_LICENSE[organization.publication.license])
-        self.add(subset, VOID.triples, Literal(len(graph)))
-        self.add(subset, VOID.entities, Literal(len(entities)))
-        self.add(subset, VOID.rootResource, uris.thing("organization", organization.slug))
-        self.dumps(subset, organization.slug)
-        return subset
-
-    def dumps(self, subject: URIRef, slug: str | None) -> None:
-        for fmt in DUMP_FORMATS:
-            for gzipped in (False, True):
-                url = uris.internal(dump_path(fmt, slug, gzipped))
-                self.add(subject, VOID.dataDump, url)
-
     def page_view(self, view: PageView) -> None:
         """Paging links as ckanext-dcat reads them: it follows hydra:next until there is none."""
         page = uris.internal(view.url(view.number))
@@ -340,14 +283,3 @@ class DcatBuilder:
             self.add(page, HYDRA.previous, uris.internal(view.url(view.number - 1)))
         if view.number < view.last:
             self.add(page, HYDRA.next, uris.internal(view.url(view.number + 1)))
-
-
-def vocabularies(graph: Graph) -> list[URIRef]:
-    """The vocabularies (of those the service declares) whose terms the graph uses."""
-    terms = {str(p) for p in graph.predicates()} | {str(t) for t in graph.objects(None, RDF.type)}
-    namespaces = {str(namespace) for prefix, namespace in PREFIXES.items() if prefix != "rdf"}
-    return sorted(
-        URIRef(namespace)
-        for namespace in namespaces
-        if any(term.startswith(namespace) for term in terms)
-    )
