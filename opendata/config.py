@@ -54,6 +54,10 @@ class Defaults:
     # the first data file, e.g. the city administration).
     CATALOG_PAGE_SIZE = 100
     CATALOG_PUBLISHER = None
+    # GovData's id of the system that delivers the catalogue to it, an IRI of the
+    # dcat-ap.de contributors list (http://dcat-ap.de/def/contributors/…), given as
+    # dcatde:contributorID on every dataset; None: none is given.
+    DCATDE_CONTRIBUTOR_ID = None
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
     # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)

@@ -1,4 +1,4 @@
-"""Published organisations → a DCAT-AP.de catalogue and VoID: the mapping for dataset metadata.
+"""Published organisations → a DCAT-AP.de catalogue (and, through ``opendata.void``, VoID).
 
 ``opendata.graph`` says what an organisation is; this module says how the service
 offers it to open-data portals. Each organisation is one ``dcat:Dataset`` (its
@@ -8,46 +8,52 @@ landing page; its parent organisation (the city administration) is the publisher
 Dates, licence, themes and publisher type come from the file's ``publication`` block,
 the place from ``area_served``. What a file does not say is left out, never filled in.
 
-Values from controlled vocabularies (EU data themes, file types and languages, ADMS
-publisher types, dcat-ap.de licences and geocoding) are the vocabularies' IRIs, typed
-with the classes DCAT-AP gives as ranges and labelled from
-``vocab/eu-vocabulary-memberships.ttl``. Like every graph, this one is built in the
-internal base and relocated when rendered.
+For German portals (GovData harvests with ckanext-dcatde): keywords in the catalogue's
+language only (each ``dcat:keyword`` becomes a tag there); licences with their official
+title (harvesters find the licence by it) and, where they require attribution, the
+attribution text on each distribution; ``DCATDE_CONTRIBUTOR_ID`` on every dataset.
+
+Values from controlled vocabularies (EU data themes, file types, languages and planned
+availability, ADMS publisher and licence types, dcat-ap.de licences and geocoding) are
+the vocabularies' IRIs, typed with the classes DCAT-AP gives as ranges and labelled
+from ``vocab/eu-vocabulary-memberships.ttl``. Like every graph, this one is built in
+the internal base and relocated when rendered.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache as memoize
 
-from rdflib import Graph, Literal, URIRef
+from flask import current_app
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from . import uris
+from . import uris, void
 from .catalog import (
     Agent,
     PageView,
     all_languages,
     catalog_uri,
     dataset_uri,
-    datasets,
     dump_path,
     landing_page_path,
     languages,
     media_type_iri,
     publisher_of,
     sparql_endpoint,
-    void_uri,
 )
-from .formats import DUMP_FORMATS, RDF_FORMATS, VOCAB_DIR, Format
+from .formats import DUMP_FORMATS, VOCAB_DIR, Format
 from .graph import new_graph, texts
 from .i18n import LANGUAGES, gettext
 from .presenter import tel_iri, text_in
-from .records import Organization, Place, Text
+from .records import PRIMARY_LANGUAGE, Organization, Place, Text
 from .store import PublishedStore
 from .vocabulary import (
     ADMS_PUBLISHER_TYPE,
     DCAT,
+    DCATAP,
     DCATDE,
     DCATDE_GEOCODING,
     DCATDE_LICENSE,
@@ -57,20 +63,28 @@ from .vocabulary import (
     FOAF,
     HYDRA,
     LOCN,
-    PREFIXES,
     RDF,
     SKOS,
     VCARD,
-    VOID,
 )
 
 CONTROLLED_VOCABULARY_FILE = VOCAB_DIR / "eu-vocabulary-memberships.ttl"
 DATA_THEME_SCHEME = URIRef(str(EU_DATA_THEME).rstrip("/"))
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 MAX_CATALOG_PLACES = 20
-
 # Language tags of the data files → EU language authority codes.
 EU_LANGUAGE_CODES = {"de": "DEU", "en": "ENG"}
+EU_PLANNED_AVAILABILITY = Namespace(
+    "http://publications.europa.eu/resource/authority/planned-availability/"
+)
+ADMS_LICENCE_TYPE = Namespace("http://purl.org/adms/licencetype/")
+# The dumps are at persistent URLs (made of the slugs the data files keep stable):
+# planned for the long term.
+DUMP_AVAILABILITY = EU_PLANNED_AVAILABILITY.STABLE
+# What the SPARQL endpoint is, as keywords (the same words in German and English).
+SERVICE_KEYWORDS = ("SPARQL", "Linked Open Data", "RDF")
+CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
+_CONTRIBUTOR_ID = re.compile(rf"^{re.escape(CONTRIBUTORS)}[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def catalog_graph(
@@ -102,8 +116,24 @@ def void_graph(store: PublishedStore, publisher: Agent, sparql: bool) -> Graph:
     """The VoID description of the published data: the whole graph and one subset per
     organisation (the catalogue's datasets), with sizes, dumps and vocabularies."""
     builder = DcatBuilder(store)
-    builder.void(publisher, sparql)
+    void.describe(builder, publisher, sparql)
     return builder.graph
+
+
+def contributor_id(value: object) -> URIRef | None:
+    """The ``DCATDE_CONTRIBUTOR_ID`` setting as an IRI (None: not set).
+
+    Raises ValueError unless it is an IRI of the dcat-ap.de contributors list. The list
+    itself is not checked: it grows, and the service reads nothing from the network.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _CONTRIBUTOR_ID.match(value):
+        raise ValueError(
+            "DCATDE_CONTRIBUTOR_ID (environment: OPENDATA_DCATDE_CONTRIBUTOR_ID) must be an"
+            f" IRI of the dcat-ap.de contributors list, {CONTRIBUTORS}<id>, not {value!r}"
+        )
+    return URIRef(value)
 
 
 def _message(key: str, language: str, **values: str) -> str:
@@ -127,6 +157,7 @@ class DcatBuilder:
     def __init__(self, store: PublishedStore):
         self.store = store
         self.graph = new_graph()
+        self.contributor = contributor_id(current_app.config.get("DCATDE_CONTRIBUTOR_ID"))
 
     def add(self, subject: Node, predicate: URIRef, *objects: Node | None) -> None:
         for value in objects:
@@ -173,6 +204,11 @@ class DcatBuilder:
             for place in places.values():
                 self.spatial(catalog, place, with_level=False)
         self.add(catalog, DCAT.themeTaxonomy, self.labelled(DATA_THEME_SCHEME, SKOS.ConceptScheme))
+        # The catalogue is made of the datasets' descriptions: under their licence when
+        # they all have the same one (as the VoID description of the whole).
+        licence = void.common_licence(self.store)
+        if licence:
+            self.add(catalog, DCTERMS.license, self.licence(licence))
         self.add(catalog, DCAT.dataset, *on_page)
 
     def dataset(self, organization: Organization) -> URIRef:
@@ -182,12 +218,16 @@ class DcatBuilder:
         self.add_messages(dataset, DCTERMS.title, "dataset.title", **names)
         self.add_messages(dataset, DCTERMS.description, "dataset.description", **names)
         self.add(dataset, DCTERMS.identifier, Literal(str(dataset)))
+        # German portals turn every dcat:keyword into a tag, so keywords are given in the
+        # catalogue's language only; the organisation's own linked data keeps every
+        # language (schema:keywords).
         for keyword in organization.keywords:
-            self.add(dataset, DCAT.keyword, *texts(keyword))
+            self.add(dataset, DCAT.keyword, Literal(keyword.primary, lang=PRIMARY_LANGUAGE))
         self.add(dataset, DCTERMS.issued, Literal(publication.issued))
         self.add(dataset, DCTERMS.modified, Literal(publication.modified))
         self.add(dataset, DCTERMS.publisher, self.agent(publisher_of(organization)))
         self.add(dataset, DCAT.contactPoint, self.contact_point(organization, dataset))
+        self.add(dataset, DCATDE.contributorID, self.contributor)
         for theme in publication.themes:
             self.add(dataset, DCAT.theme, self.labelled(EU_DATA_THEME[theme], SKOS.Concept))
         self.add(dataset, DCTERMS.language, *self.languages(languages(organization)))
@@ -214,10 +254,32 @@ class DcatBuilder:
         self.add(distribution, DCAT.downloadURL, url)
         self.add(distribution, DCTERMS.format, self.typed(fmt.file_type, DCTERMS.MediaTypeOrExtent))
         self.add(distribution, DCAT.mediaType, self.typed(media_type_iri(fmt), DCTERMS.MediaType))
-        licence = DCATDE_LICENSE[organization.publication.license]
-        self.add(distribution, DCTERMS.license, self.typed(licence, DCTERMS.LicenseDocument))
+        licence = self.licence(organization.publication.license)
+        self.add(distribution, DCTERMS.license, licence)
+        if requires_attribution(licence):
+            self.attribution(distribution, organization)
+        self.add(distribution, DCATAP.availability, self.labelled(DUMP_AVAILABILITY, SKOS.Concept))
         self.add(distribution, DCTERMS.modified, Literal(organization.publication.modified))
         return distribution
+
+    def licence(self, code: str) -> URIRef:
+        """A dcat-ap.de licence: its official title and its ADMS licence types."""
+        licence = self.typed(DCATDE_LICENSE[code], DCTERMS.LicenseDocument)
+        self.labelled(licence, DCTERMS.LicenseDocument)
+        for kind in sorted(controlled_vocabulary().objects(licence, DCTERMS.type)):
+            self.add(licence, DCTERMS.type, self.labelled(kind, SKOS.Concept))
+        return licence
+
+    def attribution(self, distribution: URIRef, organization: Organization) -> None:
+        """The attribution text (DCAT-AP.de: on each distribution, one per language):
+        the publisher and the dataset's title."""
+        publisher = publisher_of(organization).name
+        for language in LANGUAGES:
+            title = _message("dataset.title", language, name=_name(organization.name, language))
+            text = _message(
+                "licence.attribution", language, publisher=_name(publisher, language), title=title
+            )
+            self.add(distribution, DCATDE.licenseAttributionByText, Literal(text, lang=language))
 
     def agent(self, agent: Agent) -> URIRef:
         uri = agent.uri
@@ -229,8 +291,10 @@ class DcatBuilder:
             self.add(uri, DCTERMS.type, kind)
         return uri
 
-    def contact_point(self, organization: Organization, dataset: URIRef) -> URIRef:
-        point, address = URIRef(f"{dataset}#contact-point"), URIRef(f"{dataset}#address")
+    def contact_point(self, organization: Organization, owner: URIRef) -> URIRef:
+        """The organisation's contact, described as a part of ``owner`` (a dataset, the
+        data service), so that every page that names it describes it."""
+        point, address = URIRef(f"{owner}#contact-point"), URIRef(f"{owner}#address")
         self.typed(point, VCARD.Kind)
         self.typed(point, VCARD.Organization)
         # DCAT-AP.de allows one vcard:fn: the name in the publisher's language.
@@ -241,6 +305,8 @@ class DcatBuilder:
         self.add(address, VCARD["street-address"], Literal(organization.address.street_address))
         self.add(address, VCARD["postal-code"], Literal(organization.address.postal_code))
         self.add(address, VCARD.locality, Literal(organization.address.locality))
+        # The ISO 3166 code of the data, as schema:addressCountry and the vCards give it.
+        self.add(address, VCARD["country-name"], Literal(organization.address.country))
         self.add(point, VCARD.hasAddress, address)
         return point
 
@@ -270,63 +336,21 @@ class DcatBuilder:
         self.add_messages(service, DCTERMS.title, "dataservice.title")
         self.add_messages(service, DCTERMS.description, "dataservice.description")
         self.add(service, DCAT.endpointURL, endpoint)
+        # The endpoint answers a request without a query with its SPARQL 1.1 Service
+        # Description: what it speaks, holds and limits.
+        self.add(service, DCAT.endpointDescription, endpoint)
         self.add(service, DCTERMS.conformsTo, self.typed(SPARQL_PROTOCOL, DCTERMS.Standard))
         self.add(service, DCTERMS.publisher, self.agent(publisher))
+        contact = service_contact(self.store, publisher)
+        self.add(service, DCAT.contactPoint, self.contact_point(contact, endpoint))
+        for keyword in SERVICE_KEYWORDS:
+            self.add(service, DCAT.keyword, Literal(keyword, lang=PRIMARY_LANGUAGE))
+        # It serves every dataset: the themes of them all.
+        for theme in all_themes(self.store):
+            self.add(service, DCAT.theme, self.labelled(EU_DATA_THEME[theme], SKOS.Concept))
         # The datasets of this page; the pages together list them all.
         self.add(service, DCAT.servesDataset, *on_page)
         return service
-
-    def void(self, publisher: Agent, sparql: bool) -> None:
-        store, description = self.store, void_uri()
-        whole = URIRef(f"{description}#dataset")
-        self.typed(description, VOID.DatasetDescription)
-        self.add_messages(description, DCTERMS.title, "void.title")
-        self.add(description, FOAF.primaryTopic, whole)
-        self.typed(whole, VOID.Dataset)
-        self.add_messages(whole, DCTERMS.title, "void.title")
-        self.add_messages(whole, DCTERMS.description, "catalog.description")
-        self.add(whole, DCTERMS.publisher, self.agent(publisher))
-        self.add(whole, DCTERMS.modified, Literal(store.modified))
-        self.add(whole, FOAF.homepage, uris.internal(""))
-        self.add(whole, VOID.uriSpace, Literal(uris.internal("id/")))
-        self.add(whole, VOID.triples, Literal(len(store.union())))
-        self.add(whole, VOID.entities, Literal(len(store.resources)))
-        self.dumps(whole, None)
-        if sparql:
-            self.add(whole, VOID.sparqlEndpoint, sparql_endpoint())
-        self.add(whole, VOID.vocabulary, *vocabularies(store.union()))
-        self.add(whole, VOID.feature, *(fmt.w3c for fmt in RDF_FORMATS))
-        first = datasets(store)[0]
-        self.add(whole, VOID.exampleResource, uris.thing("organization", first.slug))
-        licences = {organization.publication.license for organization in store.organizations}
-        if len(licences) == 1:
-            # The whole is under a licence only when every part is under that licence.
-            self.add(whole, DCTERMS.license, DCATDE_LICENSE[licences.pop()])
-        for organization in datasets(store):
-            self.add(whole, VOID.subset, self.void_subset(organization))
-
-    def void_subset(self, organization: Organization) -> URIRef:
-        subset = dataset_uri(organization.slug)
-        graph = self.store.dataset_graph(organization)
-        # its own things, and the shared things its dataset describes
-        entities = [r for r in self.store.resources.values() if r.unit is organization]
-        entities += organization.references
-        self.typed(subset, VOID.Dataset)
-        names = {"name": organization.name, "parent": organization.parent_organization.name}
-        self.add_messages(subset, DCTERMS.title, "dataset.title", **names)
-        self.add(subset, DCTERMS.modified, Literal(organization.publication.modified))
-        self.add(subset, DCTERMS.license, DCATDE_LICENSE[organization.publication.license])
-        self.add(subset, VOID.triples, Literal(len(graph)))
-        self.add(subset, VOID.entities, Literal(len(entities)))
-        self.add(subset, VOID.rootResource, uris.thing("organization", organization.slug))
-        self.dumps(subset, organization.slug)
-        return subset
-
-    def dumps(self, subject: URIRef, slug: str | None) -> None:
-        for fmt in DUMP_FORMATS:
-            for gzipped in (False, True):
-                url = uris.internal(dump_path(fmt, slug, gzipped))
-                self.add(subject, VOID.dataDump, url)
 
     def page_view(self, view: PageView) -> None:
         """Paging links as ckanext-dcat reads them: it follows hydra:next until there is none."""
@@ -342,12 +366,32 @@ class DcatBuilder:
             self.add(page, HYDRA.next, uris.internal(view.url(view.number + 1)))
 
 
-def vocabularies(graph: Graph) -> list[URIRef]:
-    """The vocabularies (of those the service declares) whose terms the graph uses."""
-    terms = {str(p) for p in graph.predicates()} | {str(t) for t in graph.objects(None, RDF.type)}
-    namespaces = {str(namespace) for prefix, namespace in PREFIXES.items() if prefix != "rdf"}
-    return sorted(
-        URIRef(namespace)
-        for namespace in namespaces
-        if any(term.startswith(namespace) for term in terms)
+def requires_attribution(licence: URIRef) -> bool:
+    """Whether the licence is of the ADMS type Attribution (see the vocabulary file)."""
+    return (licence, DCTERMS.type, ADMS_LICENCE_TYPE.Attribution) in controlled_vocabulary()
+
+
+def service_contact(store: PublishedStore, publisher: Agent) -> Organization:
+    """Whom the data service names as contact: the catalogue's publisher where it is an
+    organisation of the data, else the first organisation it publishes (the data gives
+    no contact of a parent organisation)."""
+
+    def compute() -> Organization:
+        organizations = store.organizations
+        for organization in organizations:
+            if organization.slug == publisher.slug:
+                return organization
+        for organization in organizations:
+            if organization.parent_organization.slug == publisher.slug:
+                return organization
+        return organizations[0]
+
+    return store.memo(("service_contact", publisher.slug), compute)
+
+
+def all_themes(store: PublishedStore) -> list[str]:
+    """The EU data themes of every dataset, once a version."""
+    return store.memo(
+        "all_themes",
+        lambda: sorted({theme for o in store.organizations for theme in o.publication.themes}),
     )

@@ -246,6 +246,10 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     ),
     "api.title": N_("Developer documentation"),
     "api.language_note": N_("The documentation of the interfaces is in English."),
+    # Catalogue (DCAT): the attribution text of a licence that requires attribution,
+    # naming the publisher and the dataset's title ("dataset.title").
+    # TRANSLATORS: Keep {publisher} and {title}; use the quotation marks of your language.
+    "licence.attribution": N_("{publisher}, “{title}”"),
 }
 
 # Keys whose text may be empty in a language, meaning "show nothing there". The note

@@ -12,6 +12,10 @@ from .conftest import parse
 
 HYDRA_NEXT = URIRef("http://www.w3.org/ns/hydra/core#next")
 BASE = "http://localhost"
+# An entry of the dcat-ap.de contributors list, for the tests only: which system
+# delivers a deployment's metadata to GovData is that deployment's setting, not a fact
+# of the data.
+CONTRIBUTOR = "http://dcat-ap.de/def/contributors/stadtOldenburg"
 
 
 def write_organization(directory: Path, number: int, modified: str, **publication: str) -> str:

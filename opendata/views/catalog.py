@@ -38,10 +38,12 @@ DUMP_FORMAT_BY_MEDIA_TYPE = {str(catalog.media_type_iri(f)): f for f in DUMP_FOR
 
 @bp.record_once
 def check_configuration(state: BlueprintSetupState) -> None:
-    """Refuse to start with a page size or catalogue publisher that cannot work."""
+    """Refuse to start with a page size, catalogue publisher or contributor id that cannot
+    work."""
     size = state.app.config["CATALOG_PAGE_SIZE"]
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ValueError(f"CATALOG_PAGE_SIZE must be a positive integer, not {size!r}")
+    dcat.contributor_id(state.app.config["DCATDE_CONTRIBUTOR_ID"])
     # A store that cannot be reached yet is checked on the first request instead.
     with state.app.app_context(), contextlib.suppress(StoreUnavailable):
         catalog.catalog_publisher(current_store(), state.app.config["CATALOG_PUBLISHER"])

@@ -1,0 +1,103 @@
+"""Published organisations → VoID: the size, dumps, vocabularies and licence of the data.
+
+The whole published graph is one ``void:Dataset`` and each organisation's part a subset
+of it (the catalogue's datasets, at the same URIs). ``opendata.dcat`` owns the builder
+these statements are written with (``dcat.void_graph``); this module only says what
+VoID states about the data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rdflib import Graph, Literal, URIRef
+
+from . import uris
+from .catalog import Agent, dataset_uri, datasets, dump_path, sparql_endpoint, void_uri
+from .formats import DUMP_FORMATS, RDF_FORMATS
+from .records import Organization
+from .store import PublishedStore
+from .vocabulary import DCATDE_LICENSE, DCTERMS, FOAF, PREFIXES, RDF, VOID
+
+if TYPE_CHECKING:
+    from .dcat import DcatBuilder
+
+
+def common_licence(store: PublishedStore) -> str | None:
+    """The licence code of every organisation, when they all have the same, once a version.
+
+    A whole (the VoID dataset, the catalogue) is under a licence only when every part
+    is under that licence.
+    """
+
+    def compute() -> str | None:
+        licences = {organization.publication.license for organization in store.organizations}
+        return licences.pop() if len(licences) == 1 else None
+
+    return store.memo("common_licence", compute)
+
+
+def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
+    """The VoID description of the published data: the whole graph and one subset per
+    organisation (the catalogue's datasets), with sizes, dumps and vocabularies."""
+    store, description = builder.store, void_uri()
+    whole = URIRef(f"{description}#dataset")
+    builder.typed(description, VOID.DatasetDescription)
+    builder.add_messages(description, DCTERMS.title, "void.title")
+    builder.add(description, FOAF.primaryTopic, whole)
+    builder.typed(whole, VOID.Dataset)
+    builder.add_messages(whole, DCTERMS.title, "void.title")
+    builder.add_messages(whole, DCTERMS.description, "catalog.description")
+    builder.add(whole, DCTERMS.publisher, builder.agent(publisher))
+    builder.add(whole, DCTERMS.modified, Literal(store.modified))
+    builder.add(whole, FOAF.homepage, uris.internal(""))
+    builder.add(whole, VOID.uriSpace, Literal(uris.internal("id/")))
+    builder.add(whole, VOID.triples, Literal(len(store.union())))
+    builder.add(whole, VOID.entities, Literal(len(store.resources)))
+    dumps(builder, whole, None)
+    if sparql:
+        builder.add(whole, VOID.sparqlEndpoint, sparql_endpoint())
+    builder.add(whole, VOID.vocabulary, *vocabularies(store.union()))
+    builder.add(whole, VOID.feature, *(fmt.w3c for fmt in RDF_FORMATS))
+    first = datasets(store)[0]
+    builder.add(whole, VOID.exampleResource, uris.thing("organization", first.slug))
+    licence = common_licence(store)
+    if licence:
+        builder.add(whole, DCTERMS.license, DCATDE_LICENSE[licence])
+    for organization in datasets(store):
+        builder.add(whole, VOID.subset, subset(builder, organization))
+
+
+def subset(builder: DcatBuilder, organization: Organization) -> URIRef:
+    store, part = builder.store, dataset_uri(organization.slug)
+    graph = store.dataset_graph(organization)
+    # its own things, and the shared things its dataset describes
+    entities = [r for r in store.resources.values() if r.unit is organization]
+    entities += organization.references
+    builder.typed(part, VOID.Dataset)
+    names = {"name": organization.name, "parent": organization.parent_organization.name}
+    builder.add_messages(part, DCTERMS.title, "dataset.title", **names)
+    builder.add(part, DCTERMS.modified, Literal(organization.publication.modified))
+    builder.add(part, DCTERMS.license, DCATDE_LICENSE[organization.publication.license])
+    builder.add(part, VOID.triples, Literal(len(graph)))
+    builder.add(part, VOID.entities, Literal(len(entities)))
+    builder.add(part, VOID.rootResource, uris.thing("organization", organization.slug))
+    dumps(builder, part, organization.slug)
+    return part
+
+
+def dumps(builder: DcatBuilder, subject: URIRef, slug: str | None) -> None:
+    for fmt in DUMP_FORMATS:
+        for gzipped in (False, True):
+            builder.add(subject, VOID.dataDump, uris.internal(dump_path(fmt, slug, gzipped)))
+
+
+def vocabularies(graph: Graph) -> list[URIRef]:
+    """The vocabularies (of those the service declares) whose terms the graph uses."""
+    terms = {str(p) for p in graph.predicates()} | {str(t) for t in graph.objects(None, RDF.type)}
+    namespaces = {str(namespace) for prefix, namespace in PREFIXES.items() if prefix != "rdf"}
+    return sorted(
+        URIRef(namespace)
+        for namespace in namespaces
+        if any(term.startswith(namespace) for term in terms)
+    )
