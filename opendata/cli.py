@@ -58,8 +58,10 @@ def validate(data_dir: Path | None, previous: Path | None) -> None:
             raise InvalidData(problems)
     except InvalidData as error:
         _report(error)
-    count = len(data.organizations)
-    click.echo(f"{directory}: {count} organisation(s) valid, data version {data.version}.")
+    click.echo(
+        f"{directory}: {len(data.organizations)} organisation(s) valid, with"
+        f" {len(data.shared)} file(s) of shared things; data version {data.version}."
+    )
 
 
 @main.command()

@@ -15,6 +15,9 @@ class Defaults:
     DATA_DIR = str(ROOT / "data")
     # Seconds between checks of the data directory for changes; 0 turns reloading off.
     RELOAD_INTERVAL = 5
+    # Where what is built once per data version is kept (dumps, the SPARQL store, the
+    # search index); None: the application's instance folder (instance/ of the checkout).
+    STATE_DIR = None
     # Where the published data lives: "memory" (the YAML files of DATA_DIR) or
     # "sparql" (a SPARQL 1.1 store that `opendata publish` writes to).
     STORE = "memory"

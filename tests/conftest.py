@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "bildungsbuero-dessau-rosslau.txt"
 
+# What the applications of a test run build per data version, kept out of the checkout.
+STATE_DIR = Path(tempfile.mkdtemp(prefix="opendata-state-"))
 RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
 
 
 def make_app(data_dir: Path, store_url: str | None = None, **config):
     """An app over data_dir: read from the files, or published into a SPARQL store first."""
     # No watcher threads unless a test is about reloading.
-    settings = {"DATA_DIR": str(data_dir), "TESTING": True, "RELOAD_INTERVAL": 0}
+    settings = {
+        "DATA_DIR": str(data_dir),
+        "TESTING": True,
+        "RELOAD_INTERVAL": 0,
+        "STATE_DIR": str(STATE_DIR),
+    }
     if store_url:
         settings.update(store_config(store_url))
         client = SparqlClient(StoreEndpoints.from_config(settings), 10)

@@ -12,7 +12,8 @@ from marshmallow import ValidationError
 
 from . import DATA_SUFFIXES, DataProblem, DataSet, InvalidData, Organization, Shared, Unit
 from .references import resolve
-from .schemas import ORGANIZATION_SCHEMA, SHARED_SCHEMA
+from .schemas import ORGANIZATION_SCHEMA
+from .shared_schemas import SHARED_SCHEMA
 
 # libyaml's loader is ~10x faster than the pure-Python one; both are "safe" loaders.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -1,4 +1,9 @@
-"""The file format, as publishers write it: marshmallow schemas that build the records."""
+"""The file format, as publishers write it: marshmallow schemas that build the records.
+
+An office's file (``organization:``) is read by ``OrganizationSchema``; the parts every
+file shares (texts, identifiers, named things, publication dates) are here too.
+``shared_schemas`` reads files of shared things (``shared:``).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +20,10 @@ from marshmallow import (
 )
 
 from . import (
-    AGENCY_ROLES,
     DATA_THEMES,
     PRIMARY_LANGUAGE,
     PUBLISHER_TYPES,
-    THING_KINDS,
     Address,
-    Agency,
-    Concept,
     ContactPoint,
     Identifiers,
     Legal,
@@ -34,7 +35,6 @@ from . import (
     Programme,
     Publication,
     Ref,
-    Retirement,
     Telephone,
     Text,
 )
@@ -147,7 +147,7 @@ class SectionField(fields.Field):
         return tuple(NAMED_SCHEMA.load(value, many=True))
 
 
-def _check_dates(data: dict) -> None:
+def check_dates(data: dict) -> None:
     if "issued" in data and "modified" in data and data["modified"] < data["issued"]:
         raise ValidationError("must not be earlier than issued", "modified")
 
@@ -249,7 +249,7 @@ class PublicationSchema(StrictSchema):
 
     @validates_schema
     def modified_not_before_issued(self, data, **kwargs):
-        _check_dates(data)
+        check_dates(data)
 
     @post_load
     def make(self, data, **kwargs) -> Publication:
@@ -333,92 +333,7 @@ class OrganizationSchema(StrictSchema):
         return data
 
 
-class AgencySchema(NamedSchema):
-    type = fields.String(
-        load_default="administration",
-        validate=validate.OneOf(AGENCY_ROLES, error="must be one of: {choices}"),
-    )
-    parent = fields.String(validate=SLUG)
-
-    @validates_schema
-    def departments_have_a_parent(self, data, **kwargs):
-        if data.get("type") == "department" and "parent" not in data:
-            raise ValidationError("a department needs the slug of its parent", "parent")
-        if data.get("type") != "department" and "parent" in data:
-            raise ValidationError("only a department has a parent", "parent")
-
-    @post_load
-    def make(self, data, **kwargs) -> Agency:
-        data["role"] = data.pop("type")
-        return Agency(**data)
-
-
-class ConceptSchema(NamedSchema):
-    broader = fields.String(validate=SLUG)
-
-    @post_load
-    def make(self, data, **kwargs) -> Concept:
-        return Concept(**data)
-
-
-class SharedPublicationSchema(StrictSchema):
-    issued = fields.Date(required=True)
-    modified = fields.Date(required=True)
-
-    @validates_schema
-    def modified_not_before_issued(self, data, **kwargs):
-        _check_dates(data)
-
-    @post_load
-    def make(self, data, **kwargs) -> Publication:
-        return Publication(**data)
-
-
-class ThingField(fields.String):
-    """A thing by kind and slug, as in its URI: ``organization/altes-amt``."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, str]:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        kind, _, slug = text.partition("/")
-        if kind not in THING_KINDS or not SLUG_PATTERN.match(slug):
-            kinds = ", ".join(THING_KINDS)
-            raise ValidationError(
-                f"must be kind/slug, e.g. organization/altes-amt (kinds: {kinds})"
-            )
-        return kind, slug
-
-
-class RetirementSchema(StrictSchema):
-    thing = ThingField(required=True)
-    date = fields.Date(required=True)
-    successor = ThingField()
-    name = TextField()
-    note = TextField()
-
-    @post_load
-    def make(self, data, **kwargs) -> Retirement:
-        kind, slug = data.pop("thing")
-        return Retirement(kind, slug, **data)
-
-
-class SharedSchema(StrictSchema):
-    organizations = fields.List(fields.Nested(AgencySchema), load_default=())
-    places = fields.List(fields.Nested(PlaceSchema), load_default=())
-    concepts = fields.List(fields.Nested(ConceptSchema), load_default=())
-    programmes = fields.List(fields.Nested(NamedSchema), load_default=())
-    retired = fields.List(fields.Nested(RetirementSchema), load_default=())
-    publication = fields.Nested(SharedPublicationSchema, required=True)
-
-    @post_load
-    def make(self, data, **kwargs) -> dict:
-        for name in ("organizations", "places", "concepts", "programmes", "retired"):
-            data[name] = tuple(data[name])
-        return data
-
-
-# One instance each: building a schema (and its nested schemas) costs more than a load.
 ORGANIZATION_SCHEMA = OrganizationSchema()
-SHARED_SCHEMA = SharedSchema()
 
 
 def _international(local: str, country: str) -> str:
