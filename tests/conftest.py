@@ -161,3 +161,15 @@ def resource_paths(client) -> list[str]:
 
 def in_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+ADMINISTRATION = FIXTURES / "administration"
+
+
+def copy_administration(directory: Path) -> Path:
+    """The real data plus the fictional offices, department and sections of the same city
+    administration (tests/fixtures/administration): a whole administration."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in [*DATA_DIR.glob("*.yaml"), *ADMINISTRATION.glob("*.yaml")]:
+        shutil.copy(source, directory / source.name)
+    return directory
