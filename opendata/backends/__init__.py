@@ -10,6 +10,9 @@ is. A backend holds one ``PublishedStore`` at a time and answers:
 * ``publish(app, directory)`` (a class method, for ``opendata publish``): make a data
   directory the live version.
 
+Before a version goes live, every function registered with ``on_new_version`` builds
+what it needs on disk (``opendata.artefacts``), off the request path.
+
 A new version is built completely before it is swapped in with a single
 assignment; invalid data leaves the last good version published.
 
@@ -29,9 +32,9 @@ from ..sparql.engine import Engines, Limits, QueryEngine
 from ..store import PublishedStore
 from .files import FileBackend
 from .store import StoreBackend
-from .watching import freeze_loaded_data
+from .watching import freeze_loaded_data, on_new_version
 
-__all__ = ["BACKENDS", "Backend", "freeze_loaded_data", "init_app"]
+__all__ = ["BACKENDS", "Backend", "freeze_loaded_data", "init_app", "on_new_version"]
 
 
 class Backend(Protocol):

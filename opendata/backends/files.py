@@ -22,7 +22,7 @@ from ..records import DATA_SUFFIXES, InvalidData, load_directory
 from ..records.references import lost
 from ..sparql.engine import Limits, QueryEngine, RdflibEngine
 from ..store import PublishedStore
-from .watching import Watched, refreeze
+from .watching import Watched, prepare, refreeze
 
 
 class FileBackend(Watched):
@@ -45,7 +45,7 @@ class FileBackend(Watched):
         problems = lost(previous.data, data) if previous else []
         if problems:
             raise InvalidData(problems)
-        return PublishedStore(data, self.app.config["GRAPH_CACHE_SIZE"])
+        return prepare(self.app, PublishedStore(data, self.app.config["GRAPH_CACHE_SIZE"]))
 
     def refresh(self) -> bool:
         """Publish the files anew if they changed; True when a new version went live."""

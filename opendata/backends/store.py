@@ -14,7 +14,7 @@ from ..sparql.remote_engine import RemoteEngine
 from ..sparql_store import StoreReader
 from ..sparql_store import publish as publish_to_store
 from ..store import PublishedStore
-from .watching import Watched, refreeze
+from .watching import Watched, prepare, refreeze
 
 VERSION_KEY = "published-version"
 
@@ -77,8 +77,9 @@ class StoreBackend(Watched):
                 self.outage = None
             if dataset is None or (self.store and dataset.version == self.store.version):
                 return False
-            self.store = PublishedStore(
-                dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader
+            self.store = prepare(
+                self.app,
+                PublishedStore(dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader),
             )
             refreeze()
             self.app.logger.info("serving data version %s from the store", dataset.version)

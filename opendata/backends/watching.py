@@ -8,10 +8,31 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 
 from flask import Flask
 
 from ..remote import StoreError
+from ..store import PublishedStore
+
+# Functions (app, store) that build what a new data version needs on disk before it
+# goes live (its search index, its dumps, …): see ``prepare`` and opendata.artefacts.
+PREPARERS = "opendata.preparers"
+
+
+def on_new_version(app: Flask, prepare: Callable[[Flask, PublishedStore], None]) -> None:
+    """Register ``prepare(app, store)``, run for every version before it goes live."""
+    app.extensions.setdefault(PREPARERS, []).append(prepare)
+
+
+def prepare(app: Flask, store: PublishedStore) -> PublishedStore:
+    """Run every registered preparer for a version that is about to go live.
+
+    Off the request path: at start-up, or in the thread that found the new version.
+    """
+    for preparer in app.extensions.get(PREPARERS, ()):
+        preparer(app, store)
+    return store
 
 
 class Watched:
