@@ -24,7 +24,7 @@ from rdflib.term import Node
 from . import uris
 from .graph import new_graph
 from .kinds import unit_graph
-from .records import DataSet, Organization, Unit
+from .records import DataSet, Organization, Shared, Unit
 from .vocabulary import LABEL_PROPERTIES, RDF
 
 
@@ -169,13 +169,20 @@ class PublishedStore:
 
     def dataset_graph(self, organization: Organization) -> Graph:
         """An office's dataset: its file's graph and the descriptions of the shared
-        things it refers to, as their files state them (so each dataset stands alone)."""
+        things it refers to, as the files of shared things state them (the file that
+        declares each, and other shared files that say something about it), so each
+        dataset stands alone and the datasets together hold every published triple."""
         graph = new_graph()
         graph += self.unit_graph(organization)
         for kind, slug in sorted(organization.references):
             found = self.resources.get((kind, slug))
-            if found is not None:
-                _add_description(self.unit_graph(found.unit), found.uri, graph)
+            if found is None:
+                continue
+            sources = [found.unit] + [
+                unit for unit in self.referrers.get((kind, slug), ()) if isinstance(unit, Shared)
+            ]
+            for unit in sources:
+                _add_description(self.unit_graph(unit), found.uri, graph)
         return graph
 
 

@@ -52,11 +52,15 @@ def render(graph: Graph, kind: str, subject: URIRef, modified: dt.date, base: st
 
 
 def _organization(graph: Graph, organization: URIRef) -> list[str]:
-    """ORG: the administration first, then the unit (RFC 6350 §6.6.4)."""
-    parents = sorted(
-        p for p in graph.objects(organization, SDO.parentOrganization) if isinstance(p, URIRef)
-    )
-    units = [*parents[:1], organization]
+    """ORG: the administration first, then each unit down to this one (RFC 6350 §6.6.4)."""
+    units = [organization]
+    while True:
+        parents = sorted(
+            p for p in graph.objects(units[0], SDO.parentOrganization) if isinstance(p, URIRef)
+        )
+        if not parents or parents[0] in units:  # the top, or a cycle in foreign data
+            break
+        units.insert(0, parents[0])
     names = [_texts(graph, unit, SDO.name) for unit in units]
     languages = sorted({lang for texts in names for lang in texts}, key=_language_order)
     values = {

@@ -415,15 +415,6 @@ def test_each_office_dump_describes_the_shared_things_it_refers_to(admin, slug):
         assert (subject, RDF.type, None) in dump, (slug, thing)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "an office's dataset holds only the statements of each shared thing's own file "
-        "about it, so what one shared file says about a thing of another (the "
-        "administration's org:hasUnit/schema:subOrganization of a department, a "
-        "section's skos:narrower to a sub-section) is in /dumps/all.nt but in no dataset"
-    ),
-    strict=True,
-)
 def test_the_datasets_of_the_catalogue_together_are_the_whole_dump(admin):
     whole = graph_of(admin, "/dumps/all", "nt")
     union = Graph()
@@ -514,13 +505,6 @@ def test_units_without_contact_data_have_no_vcard(admin, slug):
     assert admin.get(f"/doc/organization/{slug}.vcf").status_code == 404
 
 
-@pytest.mark.xfail(
-    reason=(
-        "vCard ORG names only the first parent and the unit: for an office in a "
-        "department it starts with the department, not the administration"
-    ),
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("kind", "slug"), [("organization", DEPARTMENT_OFFICE), ("person", "anna-beispiel")]
 )

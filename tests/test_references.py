@@ -388,15 +388,6 @@ BROKEN_SHARED = [m for m in MISTAKES if m.edits == EXAMPLE and m.id in {
 }]  # fmt: skip
 
 
-@pytest.mark.xfail(
-    reason=(
-        "a shared file that fails validation contributes no declarations, so every "
-        "office that refers to any of its things is also told 'no … is declared in any "
-        "file' (with suggestions of unrelated slugs), though it is "
-        "declared, in the file that has the real problem"
-    ),
-    strict=True,
-)
 @pytest.mark.parametrize("mistake", BROKEN_SHARED, ids=[m.id for m in BROKEN_SHARED])
 def test_a_mistake_in_a_shared_file_does_not_make_its_things_unknown(administration, mistake):
     apply(administration, mistake)
@@ -411,14 +402,6 @@ def test_a_mistake_in_a_shared_file_does_not_make_its_things_unknown(administrat
     assert misleading == []
 
 
-@pytest.mark.xfail(
-    reason=(
-        "a file with both an 'organization:' and a 'shared:' section is told it 'must "
-        "have an organization: or a shared: section', the same words as a file with "
-        "neither; it does not say that the file has both and must keep one"
-    ),
-    strict=True,
-)
 def test_a_file_with_both_sections_is_told_to_keep_one(administration):
     apply(administration, next(m for m in MISTAKES if m.id == "both-sections"))
     [line] = [line for line in problems_for(administration) if line.startswith(EXAMPLE)]
@@ -428,8 +411,8 @@ def test_a_file_with_both_sections_is_told_to_keep_one(administration):
 # ---------------------------------------------------------------------------
 # In place or by reference: the same graph.
 
-NAMED_FIELDS = ("slug", "name", "alternate_name", "description")
-PLACE_FIELDS = ("slug", "name", "municipality_key", "wikidata")
+NAMED_FIELDS = ("slug", "name", "alternate_name", "description", "identifiers")
+PLACE_FIELDS = ("slug", "name", "identifiers")
 
 
 def declarations(directory: Path) -> dict[tuple[str, str], dict]:

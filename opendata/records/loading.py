@@ -57,7 +57,10 @@ def load_documents(
         for name, document in sorted(documents.items())
         if (unit := _validate(name, document, problems)) is not None
     ]
-    units = resolve(units, problems)
+    # Like a compiler after syntax errors: names are checked once every file is valid,
+    # or a broken file's things would be reported unknown wherever they are used.
+    if not problems:
+        units = resolve(units, problems)
     if problems:
         raise InvalidData(problems)
     return DataSet(
@@ -89,9 +92,12 @@ _SECTIONS = {"organization": ORGANIZATION_SCHEMA, "shared": SHARED_SCHEMA}
 def _validate(name: str, document: Any, problems: list[DataProblem]) -> Unit | None:
     sections = sorted(set(document) & set(_SECTIONS)) if isinstance(document, dict) else []
     if len(sections) != 1:
-        problems.append(
-            DataProblem(name, "-", "the file must have an 'organization:' or a 'shared:' section")
+        message = (
+            "the file has both an 'organization:' and a 'shared:' section: keep one"
+            if sections
+            else "the file must have an 'organization:' or a 'shared:' section"
         )
+        problems.append(DataProblem(name, "-", message))
         return None
     section = sections[0]
     extra = sorted(set(document) - {section})
