@@ -10,11 +10,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import backends, cors, errors, rendering, response_cache, security
+from . import backends, cors, dumps, errors, rendering, response_cache, security
 from .config import Defaults
 from .i18n import LANGUAGES, current_language, gettext, localized
 from .uris import INTERNAL_BASE
-from .views import api, catalog, discovery, dumps, home, legal, resources, sparql, vocab
+from .views import BLUEPRINTS
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("OPENDATA")
     app.config.update(overrides or {})
     rendering.init_app(app)
+    backends.on_new_version(app, dumps.start_building)
     backends.init_app(app)
     errors.init_app(app)
     response_cache.init_app(app)  # innermost: what it keeps excludes the fixed headers
@@ -38,7 +39,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         internal_base=INTERNAL_BASE,
         localized=localized,
     )
-    views = (home, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
-    for view in views:
-        app.register_blueprint(view.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     return app

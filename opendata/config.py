@@ -61,6 +61,8 @@ class Defaults:
     # dcat-ap.de contributors list (http://dcat-ap.de/def/contributors/…), given as
     # dcatde:contributorID on every dataset; None: none is given.
     DCATDE_CONTRIBUTOR_ID = None
+    # Pages in one sitemap (sitemaps.org allows 50,000); beyond, /sitemap.xml is an index.
+    SITEMAP_MAX_URLS = 50_000
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
     # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)

@@ -125,7 +125,7 @@ def _jsonld(fmt: Format, graph: Graph) -> bytes:
     """Compacted with the service's own context, passed as a dict (rdflib would fetch a
     remote one), then pointing at the context the service publishes, so any JSON-LD
     processor can expand it from this service alone."""
-    data = _compacted(graph)
+    data = compacted(graph)
     data["@context"] = uris.INTERNAL_BASE + CONTEXT_PATH
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
@@ -256,11 +256,11 @@ def embedded_jsonld(graph: Graph) -> str:
 
     '<' is escaped so the text can never close the script element.
     """
-    data = _compacted(_canonical(graph))
+    data = compacted(_canonical(graph))
     return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
 
-def _compacted(graph: Graph) -> dict:
+def compacted(graph: Graph) -> dict:
     context = jsonld_context()["@context"]
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
     return _ordered(json.loads(text))

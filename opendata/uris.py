@@ -11,6 +11,7 @@ never has to be rebuilt for a new base.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from rdflib import URIRef
@@ -76,6 +77,11 @@ def normalise_base(base: str) -> str:
 def relocate(data: bytes, base: str) -> bytes:
     """Move rendered bytes from the internal base to the public one."""
     return data.replace(INTERNAL_BASE.encode(), base.encode())
+
+
+def digest(text: str) -> str:
+    """A short, stable hash of a text (for ETags of things relocated to a base)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def relocate_text(text: str, base: str) -> str:

@@ -15,6 +15,7 @@ import yaml
 from rdflib import Graph
 
 from opendata import create_app
+from opendata.dumps import wait_until_built
 from opendata.remote import SparqlClient, StoreEndpoints
 from opendata.sparql_store import publish
 
@@ -32,8 +33,9 @@ STATE_DIR = Path(tempfile.mkdtemp(prefix="opendata-state-"))
 RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
 
 
-def make_app(data_dir: Path, store_url: str | None = None, **config):
-    """An app over data_dir: read from the files, or published into a SPARQL store first."""
+def make_app(data_dir: Path, store_url: str | None = None, dumps_built: bool = True, **config):
+    """An app over data_dir: read from the files, or published into a SPARQL store first;
+    with its dumps written (unless ``dumps_built`` is false)."""
     # No watcher threads unless a test is about reloading.
     settings = {
         "DATA_DIR": str(data_dir),
@@ -46,7 +48,10 @@ def make_app(data_dir: Path, store_url: str | None = None, **config):
         client = SparqlClient(StoreEndpoints.from_config(settings), 10)
         client.update("DROP ALL")  # each test publishes its own data, not a next version
         publish(data_dir, client)
-    return create_app({**settings, **config})
+    app = create_app({**settings, **config})
+    if dumps_built:
+        wait_until_built(app)  # the dumps of its data, written in the background
+    return app
 
 
 def pytest_generate_tests(metafunc):

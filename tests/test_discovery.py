@@ -13,6 +13,8 @@ from rdflib.namespace import DCTERMS, VOID
 from .catalog_data import BASE, write_organization
 from .conftest import DATA_DIR, FIXTURES, make_app, parse, resource_paths
 
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 WHOLE = URIRef(f"{BASE}/.well-known/void#dataset")
@@ -184,3 +186,22 @@ def test_discovery_documents_are_conditional_and_answer_head(client, path):
     assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     head = client.head(path)
     assert head.status_code == 200 and head.headers["ETag"] == first.headers["ETag"]
+
+
+def test_beyond_the_limit_the_sitemap_is_an_index_of_sitemaps(multi_data_dir):
+    client = make_app(multi_data_dir, SITEMAP_MAX_URLS=5).test_client()
+    index = ET.fromstring(client.get("/sitemap.xml").get_data())
+    assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{{{SITEMAP_NS}}}loc")]
+    assert parts[0] == "http://localhost/sitemaps/1.xml"
+    pages = []
+    for url in parts:
+        part = ET.fromstring(client.get(url.removeprefix("http://localhost")).get_data())
+        assert part.tag == f"{{{SITEMAP_NS}}}urlset"
+        found = [loc.text for loc in part.iter(f"{{{SITEMAP_NS}}}loc")]
+        assert 1 <= len(found) <= 5
+        pages += found
+    whole = make_app(multi_data_dir).test_client().get("/sitemap.xml").get_data()
+    assert pages == [loc.text for loc in ET.fromstring(whole).iter(f"{{{SITEMAP_NS}}}loc")]
+    assert client.get(f"/sitemaps/{len(parts) + 1}.xml").status_code == 404
+    assert client.get("/sitemaps/0.xml").status_code == 404

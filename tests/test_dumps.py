@@ -107,8 +107,10 @@ def test_dumps_use_the_configured_base():
 def test_every_process_sends_the_same_bytes():
     """Worker processes hash strings differently; dumps, documents and their ETags must not."""
     script = (
-        "import json, sys; from opendata import create_app; "
-        "c = create_app({'TESTING': True, 'RELOAD_INTERVAL': 0}).test_client(); "
+        "import json, sys, tempfile; from opendata import create_app; "
+        "from opendata.dumps import wait_until_built; "
+        "app = create_app({'TESTING': True, 'RELOAD_INTERVAL': 0, "
+        "'STATE_DIR': tempfile.mkdtemp()}); wait_until_built(app); c = app.test_client(); "
         "paths = ['/dumps/all.' + e for e in ('nt', 'ttl', 'jsonld', 'nt.gz', 'jsonld.gz')]; "
         "paths += [d + e for d in ('/doc/organization/bildungsbuero.', "
         "'/doc/programme/qualitaet-vor-ort.', '/doc/person/kathrin-hinze.') "

@@ -1,1 +1,7 @@
-"""Blueprints, one per user-facing concern."""
+"""Blueprints, one per user-facing concern, in the order they are registered."""
+
+from . import api, catalog, discovery, dumps, home, legal, resources, sparql, vocab
+
+BLUEPRINTS = tuple(
+    view.bp for view in (home, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
+)

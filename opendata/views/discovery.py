@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, current_app
+from flask import Blueprint, abort, current_app
 from rdflib import Graph
 from werkzeug.wrappers import Response
 
@@ -56,23 +57,59 @@ class Void:
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
+    """Every page with the day it changed; beyond SITEMAP_MAX_URLS pages (sitemaps.org:
+    50,000), a sitemap index of sitemaps of at most that many pages each."""
     store = current_store()
+    size = current_app.config["SITEMAP_MAX_URLS"]
+    pages = sitemap_pages(store)
+    if len(pages) <= size:
+        return serve_one("sitemap", SITEMAP, lambda: urlset(pages))
 
     def make() -> bytes:
-        root = ET.Element("urlset", xmlns=SITEMAP_NS)
+        root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
+        for number in range(1, math.ceil(len(pages) / size) + 1):
+            part = ET.SubElement(root, "sitemap")
+            ET.SubElement(part, "loc").text = uris.internal(f"sitemaps/{number}.xml")
+            newest = max(day for _, day in pages[(number - 1) * size : number * size])
+            ET.SubElement(part, "lastmod").text = newest.isoformat()
+        return xml_bytes(root)
+
+    return serve_one(f"sitemap|{size}", SITEMAP, make)
+
+
+@bp.get("/sitemaps/<int:number>.xml")
+def sitemap_part(number: int) -> Response:
+    """One sitemap of the index: pages (number - 1) × size + 1 … number × size."""
+    store = current_store()
+    size = current_app.config["SITEMAP_MAX_URLS"]
+    pages = sitemap_pages(store)
+    if len(pages) <= size or not 1 <= number <= math.ceil(len(pages) / size):
+        abort(404, description="There is no such sitemap; /sitemap.xml lists them.")
+    part = pages[(number - 1) * size : number * size]
+    return serve_one(f"sitemap|{size}|{number}", SITEMAP, lambda: urlset(part))
+
+
+def sitemap_pages(store: PublishedStore) -> list[tuple[str, dt.date]]:
+    """Every HTML page (path, day it changed), in a stable order; once per version."""
+
+    def compute() -> list[tuple[str, dt.date]]:
         pages = [("/", store.modified), ("/catalog.html", store.modified)]
         pages += [
             (f"{catalog.dataset_path(o.slug)}.html", o.publication.modified)
             for o in catalog.datasets(store)
         ]
-        pages += [(f"/doc/{r.key}.html", r.modified) for r in sorted_resources(store)]
-        for path, modified in pages:
-            url = ET.SubElement(root, "url")
-            ET.SubElement(url, "loc").text = uris.internal(path)
-            ET.SubElement(url, "lastmod").text = modified.isoformat()
-        return xml_bytes(root)
+        return pages + [(f"/doc/{r.key}.html", r.modified) for r in sorted_resources(store)]
 
-    return serve_one("sitemap", SITEMAP, make)
+    return store.memo("sitemap-pages", compute)
+
+
+def urlset(pages: list[tuple[str, dt.date]]) -> bytes:
+    root = ET.Element("urlset", xmlns=SITEMAP_NS)
+    for path, modified in pages:
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = uris.internal(path)
+        ET.SubElement(url, "lastmod").text = modified.isoformat()
+    return xml_bytes(root)
 
 
 @bp.get("/robots.txt")
