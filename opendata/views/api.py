@@ -8,10 +8,10 @@ from flask import Blueprint, current_app, render_template
 from werkzeug.wrappers import Response
 
 from .. import catalog, uris, vcard
-from ..formats import DOCUMENT_FORMATS, HTML, Format
+from ..formats import DOCUMENT_FORMATS, HTML
 from ..http import send
 from ..i18n import current_language
-from ..openapi import Service, document
+from ..openapi import OPENAPI, Service, document
 from ..publishing import current_store, public_base
 from ..rendering import representation
 from ..sparql.engine import current_engines
@@ -19,8 +19,6 @@ from ..sparql.examples import EXAMPLES
 from ..sparql.results import ASK_OFFERS, GRAPH_FORMATS, SOLUTION_FORMATS, TRUNCATED_HEADER
 
 bp = Blueprint("api", __name__)
-
-OPENAPI = Format("json", "application/json", None, "OpenAPI (JSON)")
 
 
 @bp.get("/api")
