@@ -3,6 +3,7 @@ copy-paste curl examples that work, every resource page has a "use this data" pa
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from opendata.sparql.engine import EXTENSION
@@ -42,12 +44,15 @@ def openapi(app):
     return response.get_json()
 
 
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
 def flask_routes(app) -> dict[str, set[str]]:
     """OpenAPI-style path → methods, for every route of the application."""
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        routes.setdefault(path, set()).update(rule.methods - IGNORED_METHODS)
+        routes.setdefault(openapi_path(rule.rule), set()).update(rule.methods - IGNORED_METHODS)
     return routes
 
 
@@ -62,14 +67,23 @@ def test_every_route_is_documented_and_every_documented_path_is_a_route(app, ope
         path: {method.upper() for method in item if method in ("get", "post", "put", "delete")}
         for path, item in openapi["paths"].items()
     }
-    assert documented == flask_routes(app)
+    routes = flask_routes(app)
+    assert {path: documented.get(path) for path in routes} == routes
+    # A route that serves a document both negotiated and in a fixed format is described
+    # twice, since Accept matters only without the extension: {name} and {name}.{extension}.
+    adapter = app.url_map.bind("localhost")
+    for path in documented.keys() - routes.keys():
+        url = example_url(path, openapi["paths"][path]["get"], with_optional=False)
+        rule, _ = adapter.match(url, method="GET", return_rule=True)
+        assert path == openapi_path(rule.rule) + ".{extension}", (path, rule.rule)
+        assert documented[path] == routes[openapi_path(rule.rule)]
 
 
 def example_url(path: str, operation: dict, with_optional: bool) -> str:
     query = {}
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "path":
-            path = path.replace("{" + parameter["name"] + "}", parameter["example"])
+            path = path.replace("{" + parameter["name"] + "}", str(parameter["example"]))
         elif parameter["in"] == "query" and with_optional and "example" in parameter:
             query[parameter["name"]] = parameter["example"]
     return path + ("?" + urlencode(query) if query else "")
@@ -81,6 +95,11 @@ def check_documented(response, operation: dict, where: str) -> None:
     content = operation["responses"][status].get("content")
     if content:
         assert response.mimetype in content, (where, response.mimetype)
+        schema = content[response.mimetype]["schema"]
+        if response.mimetype == "application/json" or response.mimetype.endswith("+json"):
+            # A JSON body is described by what it is, never as a string.
+            assert schema.get("type") in ("object", "array"), (where, response.mimetype)
+            Draft202012Validator(schema).validate(json.loads(response.get_data()))
 
 
 def test_every_documented_operation_answers_as_documented(client, openapi):
@@ -96,6 +115,39 @@ def test_every_documented_operation_answers_as_documented(client, openapi):
                     data = urlencode(example) if isinstance(example, dict) else example
                     response = client.post(path, data=data, content_type=media_type)
                     check_documented(response, operation, f"POST {path} {media_type}")
+
+
+def expanded_urls(path: str, operation: dict) -> list[str]:
+    """The path with every value of its enumerated parameters, examples for the others."""
+    urls = [path]
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            values = parameter["schema"].get("enum", [parameter["example"]])
+            placeholder = "{" + parameter["name"] + "}"
+            urls = [url.replace(placeholder, str(value)) for url in urls for value in values]
+    return urls
+
+
+def test_every_format_of_every_operation_answers_as_documented(client, openapi):
+    """Every value of enumerated path parameters, every documented media type as Accept:
+    JSON bodies (JSON-LD, SPARQL JSON, the context, errors) must match their schemas."""
+    for path, item in openapi["paths"].items():
+        operation = item["get"]
+        media_types = [None]
+        if any(p["name"] == "Accept" for p in operation.get("parameters", [])):
+            media_types += list(operation["responses"].get("200", {}).get("content", {}))
+        for url in expanded_urls(path, operation):
+            for media_type in media_types:
+                headers = {"Accept": media_type} if media_type else {}
+                check_documented(client.get(url, headers=headers), operation, (url, media_type))
+
+
+def test_errors_match_their_schemas_in_every_format(client, openapi):
+    operation = openapi["paths"]["/doc/{kind}/{name}"]["get"]
+    for accept in ("application/json", "application/problem+json", "application/ld+json"):
+        response = client.get("/doc/organization/nobody", headers={"Accept": accept})
+        assert response.status_code == 404
+        check_documented(response, operation, accept)
 
 
 def test_the_documented_error_statuses_are_the_real_ones(client, openapi):

@@ -17,6 +17,11 @@ from .test_reload import edit
 BASE = "https://daten.example.de"
 
 
+def state(tmp_path) -> str:
+    """A state directory of the test's own: no artefact of another test is found there."""
+    return str(tmp_path / "state")
+
+
 @pytest.fixture
 def held_builds(monkeypatch):
     """Dump builds wait until the test releases them (to see what is served meanwhile)."""
@@ -32,7 +37,9 @@ def held_builds(monkeypatch):
 
 
 def test_a_dump_file_resumes_a_download_with_range(tmp_path):
-    client = make_app(copy_data(tmp_path / "data"), BASE_URI=BASE).test_client()
+    client = make_app(
+        copy_data(tmp_path / "data"), BASE_URI=BASE, STATE_DIR=state(tmp_path)
+    ).test_client()
     whole = client.get("/dumps/all.nt")
     assert whole.status_code == 200
     assert whole.headers["Accept-Ranges"] == "bytes"
@@ -52,7 +59,7 @@ def test_a_dump_file_resumes_a_download_with_range(tmp_path):
 
 
 def test_before_any_dump_is_written_the_answer_is_503_with_retry_after(tmp_path, held_builds):
-    app = make_app(copy_data(tmp_path / "data"), dumps_built=False)
+    app = make_app(copy_data(tmp_path / "data"), dumps_built=False, STATE_DIR=state(tmp_path))
     client = app.test_client()
     waiting = client.get("/dumps/all.ttl")
     assert waiting.status_code == 503
@@ -64,7 +71,7 @@ def test_before_any_dump_is_written_the_answer_is_503_with_retry_after(tmp_path,
 
 def test_while_a_new_version_is_written_the_previous_dumps_are_served(tmp_path, monkeypatch):
     data = copy_data(tmp_path / "data")
-    app = make_app(data)
+    app = make_app(data, STATE_DIR=state(tmp_path))
     client = app.test_client()
     before = client.get("/dumps/all.nt")
     release = threading.Event()
@@ -83,7 +90,7 @@ def test_while_a_new_version_is_written_the_previous_dumps_are_served(tmp_path, 
 
 
 def test_the_dump_of_each_base_is_moved_while_it_streams(tmp_path):
-    client = make_app(copy_data(tmp_path / "data")).test_client()
+    client = make_app(copy_data(tmp_path / "data"), STATE_DIR=state(tmp_path)).test_client()
     for base in ("http://localhost", "https://other.example"):
         body = client.get("/dumps/all.nt", base_url=base).get_data(as_text=True)
         assert f"<{base}/id/organization/bildungsbuero>" in body

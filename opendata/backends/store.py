@@ -94,7 +94,8 @@ class StoreBackend(Watched):
 
     def query_engine(self, store: PublishedStore, limits: Limits) -> QueryEngine:
         """The store itself evaluates the queries, behind the same guard and limits."""
-        return RemoteEngine(self.client, store.version, limits)
+        retry_after = self.app.config["STORE_RETRY_AFTER"]
+        return RemoteEngine(self.client, store.version, limits, retry_after)
 
     @classmethod
     def publish(cls, app: Flask, directory: Path) -> str:

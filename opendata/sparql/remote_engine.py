@@ -30,8 +30,9 @@ MAX_RESULT_BYTES = 64 * 1024 * 1024
 class RemoteEngine:
     """Forwards checked queries to the store behind the published data."""
 
-    def __init__(self, client: SparqlClient, version: str, limits):
+    def __init__(self, client: SparqlClient, version: str, limits, retry_after: int = 10):
         self.client = client
+        self.retry_after = retry_after
         self.version = version
         self.limits = limits
         self.pid = os.getpid()
@@ -57,7 +58,7 @@ class RemoteEngine:
                 503,
                 f"The query did not finish within {self.limits.timeout:g} seconds, or the"
                 " store is unavailable. Narrow it down, or try again shortly.",
-                retry_after=10,
+                retry_after=self.retry_after,
             ) from None
         except StoreError as error:
             raise QueryError(400, f"The store could not evaluate the query: {error}") from None

@@ -56,9 +56,10 @@ DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     text, params = query_and_parameters()
+    names = tuple(params.getlist("format"))
+    check_format_names(names)
     if text is None:
         return description()
-    names = tuple(params.getlist("format"))
     check_request(text, params, names)
     base = public_base()
     accepted = Accepted(request.headers.get("Accept"), names)
@@ -120,6 +121,13 @@ def body_text() -> str:
         abort(400, description=f"The query is not valid {charset}.")
 
 
+def check_format_names(names: tuple[str, ...]) -> None:
+    """400 for a ``format`` that names no format (with or without a query)."""
+    if unknown_format_names(names):
+        known = ", ".join(f.name for f in ALL_FORMATS)
+        abort(400, description=f"Unknown result format {names[0]!r}; known formats: {known}.")
+
+
 def check_request(text: str, params: MultiDict, names: tuple[str, ...]) -> None:
     """Refuse what needs no query process to refuse."""
     limit = current_engines().limits.max_query_bytes
@@ -135,9 +143,6 @@ def check_request(text: str, params: MultiDict, names: tuple[str, ...]) -> None:
                 description=f"'{name}' is not supported: every query runs against "
                 "the published data, which is the default graph.",
             )
-    if unknown_format_names(names):
-        known = ", ".join(f.name for f in ALL_FORMATS)
-        abort(400, description=f"Unknown result format {names[0]!r}; known formats: {known}.")
     if not names and not acceptable_at_all(request.headers.get("Accept")):
         not_acceptable(ALL_FORMATS, "Query results")
 
