@@ -17,7 +17,7 @@ from opendata.remote import SparqlClient, StoreEndpoints
 from opendata.sparql_store import publish
 
 from . import servers
-from .servers import store_config
+from .servers import WAIT, store_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -30,11 +30,17 @@ RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"
 
 def make_app(data_dir: Path, store_url: str | None = None, **config):
     """An app over data_dir: read from the files, or published into a SPARQL store first."""
-    # No watcher threads unless a test is about reloading.
-    settings = {"DATA_DIR": str(data_dir), "TESTING": True, "RELOAD_INTERVAL": 0}
+    settings = {
+        "DATA_DIR": str(data_dir),
+        "TESTING": True,
+        # No watcher threads unless a test is about reloading.
+        "RELOAD_INTERVAL": 0,
+        # A loaded machine may be slow: only tests of the time limit set a short one.
+        "SPARQL_TIMEOUT": WAIT,
+    }
     if store_url:
         settings.update(store_config(store_url))
-        publish(data_dir, SparqlClient(StoreEndpoints.from_config(settings), 10))
+        publish(data_dir, SparqlClient(StoreEndpoints.from_config(settings), WAIT))
     return create_app({**settings, **config})
 
 
