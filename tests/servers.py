@@ -185,7 +185,7 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self._reader.join()
+        self._reader.join(WAIT)  # a query process still running keeps the pipe open
         if self._log_config:
             os.unlink(self._log_config)
 
