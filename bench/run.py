@@ -431,6 +431,15 @@ def paths_file(path: Path, paths: list[str]) -> Path:
     return path
 
 
+def quotient(a: float, b: float) -> float | None:
+    """a / b; None when b is 0 (a sample in which nothing was answered)."""
+    return a / b if b else None
+
+
+def figure(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f}"
+
+
 def print_comparison(rows) -> bool:
     print("\n## Service vs bare-Flask baseline (same bytes, same gunicorn settings)\n")
     print(
@@ -440,15 +449,15 @@ def print_comparison(rows) -> bool:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     ok = True
     for scenario, service, baseline in rows:
-        ratio = baseline and service.requests_per_second / baseline.requests_per_second
-        met = scenario.target is None or ratio >= scenario.target
+        ratio = baseline and quotient(service.requests_per_second, baseline.requests_per_second)
+        met = scenario.target is None or (ratio is not None and ratio >= scenario.target)
         ok = ok and met and service.errors == 0
         print(
             f"| {scenario.name} | {service.requests_per_second:,.0f} | {service.p50_ms:.2f} | "
             f"{service.p99_ms:.2f} | "
             + (
                 f"{baseline.requests_per_second:,.0f} | {baseline.p50_ms:.2f} | "
-                f"{baseline.p99_ms:.2f} | {ratio:.2f} | "
+                f"{baseline.p99_ms:.2f} | {figure(ratio)} | "
                 if baseline
                 else "– | – | – | – | "
             )
@@ -481,11 +490,11 @@ def print_growth(rows) -> bool:
     first, last = rows[0], rows[-1]
     for name in ("documents", "catalogue"):
         if len(rows) > 1:
-            ratio = last[name].requests_per_second / first[name].requests_per_second
-            met = ratio >= GROWTH_TARGET
+            ratio = quotient(last[name].requests_per_second, first[name].requests_per_second)
+            met = ratio is not None and ratio >= GROWTH_TARGET
             ok = ok and met
             print(
-                f"\n{name} req/s at {last['n']:,} / at {first['n']:,}: {ratio:.2f}"
+                f"\n{name} req/s at {last['n']:,} / at {first['n']:,}: {figure(ratio)}"
                 f" (target ≥ {GROWTH_TARGET}){'' if met else ' MISSED'}",
                 end="",
             )

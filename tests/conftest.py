@@ -20,7 +20,7 @@ from opendata.remote import SparqlClient, StoreEndpoints
 from opendata.sparql_store import publish
 
 from . import servers
-from .servers import store_config
+from .servers import WAIT, store_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -36,16 +36,18 @@ RDF_EXTENSIONS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"
 def make_app(data_dir: Path, store_url: str | None = None, dumps_built: bool = True, **config):
     """An app over data_dir: read from the files, or published into a SPARQL store first;
     with its dumps written (unless ``dumps_built`` is false)."""
-    # No watcher threads unless a test is about reloading.
     settings = {
         "DATA_DIR": str(data_dir),
         "TESTING": True,
+        # No watcher threads unless a test is about reloading.
         "RELOAD_INTERVAL": 0,
+        # A loaded machine may be slow: only tests of the time limit set a short one.
+        "SPARQL_TIMEOUT": WAIT,
         "STATE_DIR": str(STATE_DIR),
     }
     if store_url:
         settings.update(store_config(store_url))
-        client = SparqlClient(StoreEndpoints.from_config(settings), 10)
+        client = SparqlClient(StoreEndpoints.from_config(settings), WAIT)
         client.update("DROP ALL")  # each test publishes its own data, not a next version
         publish(data_dir, client)
     app = create_app({**settings, **config})

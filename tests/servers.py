@@ -1,73 +1,216 @@
 """Real servers for the tests, all on loopback.
 
-- the service under gunicorn;
+- the service under gunicorn, its log (stderr) read as it is written;
 - Oxigraph (SPARQL 1.1) and Redis: .ci/run starts one of each and names them in
   OPENDATA_TEST_STORE_URL and OPENDATA_TEST_REDIS_URL; without those, the fixtures
   start their own from the installed binaries. Tests of faults start private ones,
   to stop and restart them;
 - a TCP listener that records every connection it is offered (to prove that
   nothing connects to it).
+
+Tests wait for events (a server listens, a log line appears, a process is gone, a
+listener has seen everything offered to it) and never measure how long anything
+took: on a loaded, shared machine anything may take long. WAIT is only the point
+at which a wait that never ends is reported as a failure.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# Seconds after which a wait for an event fails the test, and the timeout of every
+# request a test makes: failure guards for a stuck test, never measurements.
+WAIT = 60.0
+HTTP_TIMEOUT = 60.0
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], what: str, seconds: float = WAIT) -> T:
+    """Poll condition until it returns something true and return that; fail, naming
+    what was awaited, if it never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {seconds:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_ports = random.Random()  # its own generator: a test's random.seed() does not repeat ports
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port below the kernel's range for outgoing connections: between
+    this check and the server binding it, no client connection can be given it."""
+    low = _ephemeral_ports()[0]
+    for _ in range(200):
+        port = _ports.randrange(10000, low) if low > 11000 else 0
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free loopback port")
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids of every process below pid (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        for path in Path(f"/proc/{queue.pop()}/task").glob("*/children"):
+            try:
+                children = [int(child) for child in path.read_text().split()]
+            except OSError:
+                continue
+            found += children
+            queue += children
+    return found
+
+
+def gone(pid: int) -> bool:
+    """True when no process pid exists any more (ended and reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+class Gunicorn:
+    """The service under gunicorn on a free port. Its stderr (gunicorn's log and the
+    service's) is read as it is written, so the pipe never fills up and a test can
+    wait for a line; debug names loggers whose debug lines are wanted there."""
+
+    def __init__(self, env: dict[str, str], workers: int, args: list[str], debug: list[str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            # the limits are failure guards here: only tests of the time limit set one
+            "--timeout",
+            str(int(2 * WAIT)),
+            # no control socket: the one path of it is shared by every gunicorn of the user
+            "--no-control-socket",
+            *args,
+        ]
+        env = {"OPENDATA_SPARQL_TIMEOUT": str(WAIT), **env}
+        self._log_config = None
+        if debug:
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+                json.dump(
+                    {
+                        "root": {"level": "WARNING", "handlers": ["error_console"]},
+                        "loggers": {name: {"level": "DEBUG"} for name in debug},
+                    },
+                    file,
+                )
+            self._log_config = file.name
+            command += ["--log-config-json", file.name]
+        self.process = subprocess.Popen(
+            [*command, "wsgi:app"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    def log(self, since: int = 0) -> str:
+        return "".join(self.lines[since:])
+
+    def wait_for_log(self, pattern: str, since: int = 0) -> re.Match:
+        """The first match of pattern in the log lines from number since on."""
+
+        def found() -> re.Match | None:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log()}")
+            return re.search(pattern, self.log(since))
+
+        return wait_until(found, f"{pattern!r} in gunicorn's log")
+
+    def answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log()}")
+        try:
+            requests.get(self.url + "/", timeout=HTTP_TIMEOUT)
+        except (requests.ConnectionError, requests.Timeout):
+            return False
+        return True
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(WAIT)  # a query process still running keeps the pipe open
+        if self._log_config:
+            os.unlink(self._log_config)
+
+
+@contextmanager
+def gunicorn_server(
+    env: dict[str, str] | None = None,
+    workers: int = 2,
+    args: list[str] | None = None,
+    debug: list[str] | None = None,
+) -> Iterator[Gunicorn]:
+    """The service under gunicorn, once it answers; stopped afterwards."""
+    server = Gunicorn(env or {}, workers, args or [], debug or [])
+    try:
+        wait_until(server.answers, f"gunicorn to answer at {server.url}")
+        yield server
+    finally:
+        server.stop()
 
 
 @contextmanager
 def gunicorn(env: dict[str, str] | None = None, workers: int = 2) -> Iterator[str]:
     """The service under gunicorn on a free port; yields its base URL."""
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "wsgi:app",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url + "/", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with gunicorn_server(env, workers) as server:
+        yield server.url
 
 
 class Listener:
@@ -79,6 +222,7 @@ class Listener:
         self.port = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
         self.connections: list[tuple[str, int]] = []
+        self._markers: set[tuple[str, int]] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -91,6 +235,20 @@ class Listener:
                 continue
             self.connections.append(peer)
             connection.close()
+
+    def connections_so_far(self) -> list[tuple[str, int]]:
+        """Every connection made before this call, once the listener has taken them all.
+
+        The kernel queues connections in the order they are made: a marker connection
+        made now is taken after every earlier one, so once the listener has taken the
+        marker it has seen them all. No waiting for something that might still come.
+        """
+        with socket.create_connection(("127.0.0.1", self.port)) as marker:
+            peer = marker.getsockname()
+        self._markers.add(peer)
+        wait_until(lambda: peer in self.connections, "the listener to take its marker")
+        earlier = self.connections[: self.connections.index(peer)]
+        return [each for each in earlier if each not in self._markers]
 
     def close(self) -> None:
         self._stop.set()
@@ -130,21 +288,23 @@ class ServerProcess:
         self.process = subprocess.Popen(
             self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+
+        def listening() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.command[0]} exited with {self.process.returncode}")
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
+                socket.create_connection(("127.0.0.1", self.port), timeout=WAIT).close()
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"{self.command[0]} did not listen on {self.port}")
+                return False
+            return True
+
+        wait_until(listening, f"{self.command[0]} to listen on {self.port}")
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=WAIT)
 
 
 def oxigraph(location: Path | None = None) -> ServerProcess:
@@ -181,6 +341,6 @@ def store_config(base_url: str) -> dict:
         "STORE_QUERY_URL": f"{base_url}/query",
         "STORE_UPDATE_URL": f"{base_url}/update",
         "STORE_GRAPH_URL": f"{base_url}/store",
-        "STORE_TIMEOUT": 5,
+        "STORE_TIMEOUT": HTTP_TIMEOUT,  # a slow answer from a loaded machine is no fault
         "STORE_RETRY_AFTER": 7,
     }

@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 from opendata.sparql.engine import EXTENSION
 
 from .conftest import DATA_DIR, in_ci, make_app, parse, resource_paths
-from .servers import gunicorn
+from .servers import HTTP_TIMEOUT, gunicorn
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -264,16 +264,17 @@ def curl():
 def run_curl(curl: str, command: str) -> subprocess.CompletedProcess:
     arguments = shlex.split(command)
     assert arguments[0] == "curl"
+    options = ["--fail", "--silent", "--show-error", "--max-time", str(HTTP_TIMEOUT)]
     return subprocess.run(
-        [curl, "--fail", "--silent", "--show-error", "--max-time", "20", *arguments[1:]],
+        [curl, *options, *arguments[1:]],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=2 * HTTP_TIMEOUT,
     )
 
 
 def test_the_curl_examples_on_the_api_page_work_as_pasted(server, curl):
-    page = requests.get(server + "/api", timeout=10).text
+    page = requests.get(server + "/api", timeout=HTTP_TIMEOUT).text
     commands = curl_commands(page)
     assert len(commands) >= 10
     for command in commands:
@@ -312,7 +313,7 @@ def test_every_resource_page_has_a_use_this_data_panel(client):
 
 def test_a_resource_pages_curl_example_works_as_pasted(server, curl):
     page = requests.get(
-        server + "/doc/person/kathrin-hinze", headers={"Accept": "text/html"}, timeout=10
+        server + "/doc/person/kathrin-hinze", headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT
     )
     [command] = curl_commands(page.text)
     finished = run_curl(curl, command)

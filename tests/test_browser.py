@@ -23,6 +23,7 @@ import requests
 from werkzeug.serving import make_server
 
 from .conftest import ROOT, in_ci, make_app
+from .servers import HTTP_TIMEOUT, WAIT
 
 # Debian's package by default; CHROMIUM=/path/to/chrome for another Chromium build.
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -92,7 +93,7 @@ def server(tmp_path_factory):
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
-    thread.join(timeout=10)
+    thread.join()
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +137,7 @@ def open_page(browser, server):
     def open_(path: str, width: int = WIDTHS["wide"], **options):
         options.setdefault("locale", "de-DE")
         context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+        context.set_default_timeout(WAIT * 1000)  # a failure guard on a loaded machine
         contexts.append(context)
         page = context.new_page()
         page.goto(server + path)
@@ -150,7 +152,7 @@ def page_path(server: str, page_type: str) -> str:
     """The page type's path; optional pages whose route does not exist are skipped."""
     path = PAGE_TYPES[page_type]
     if page_type in OPTIONAL:
-        status = requests.get(server + path, headers={"Accept": "text/html"}, timeout=10)
+        status = requests.get(server + path, headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT)
         if status.status_code == 404:
             pytest.skip(f"{path} answers 404: this build has no {page_type} page")
     return path
@@ -179,6 +181,7 @@ def test_page_type_has_no_wcag_21_aa_violations(page_type, server, open_page, ax
 def test_axe_reports_violations_where_there_are_some(browser, axe):
     """The check above could fail: the same setup finds faults in a faulty page."""
     page = browser.new_page()
+    page.set_default_timeout(WAIT * 1000)
     page.set_content(
         '<html><body><p style="color:#aaa;background:#fff">faint</p>'
         '<img src="data:,"><a href="/x"></a><h1>One</h1><h4>Four</h4></body></html>'
@@ -213,7 +216,7 @@ def save_screenshot(page, page_type: str, width: str) -> None:
 @pytest.mark.parametrize("page_type", ["organisation", "person", "error-404", "impressum"])
 def test_the_page_status_is_as_expected(page_type, server):
     response = requests.get(
-        server + PAGE_TYPES[page_type], headers={"Accept": "text/html"}, timeout=10
+        server + PAGE_TYPES[page_type], headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT
     )
     assert response.status_code == EXPECTED_STATUS.get(page_type, 200)
 
@@ -289,7 +292,7 @@ def test_the_keyboard_reaches_the_skip_link_first_and_focus_is_visible(open_page
     assert focused["outline"] != "none" and focused["width"] >= 2
     assert focused["top"] >= 0 and focused["bottom"] <= 900, "the skip link is shown on focus"
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.id === 'content'", timeout=5000)
+    page.wait_for_function("document.activeElement.id === 'content'")
     page.keyboard.press("Tab")
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
 
@@ -304,6 +307,7 @@ def test_the_print_stylesheet_leaves_out_navigation_and_data_links(open_page):
 
 def test_pages_load_nothing_from_elsewhere(browser, server):
     context = browser.new_context()
+    context.set_default_timeout(WAIT * 1000)
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()

@@ -13,6 +13,7 @@ from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 
 from .conftest import DATA_DIR, ROOT, make_app, parse, resource_paths
+from .servers import WAIT
 
 MEDIA_TYPES = {"nt": "application/n-triples", "ttl": "text/turtle", "jsonld": "application/ld+json"}
 SLUGS = ("bildungsbuero", "familienbuero-musterstadt")
@@ -127,7 +128,7 @@ def test_every_process_sends_the_same_bytes():
             capture_output=True,
             text=True,
             check=True,
-            timeout=60,
+            timeout=2 * WAIT,
         )
         etags.append(json.loads(result.stdout))
     assert etags[0] == etags[1]

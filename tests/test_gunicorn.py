@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .servers import gunicorn
+from .servers import HTTP_TIMEOUT, gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def server():
 def test_gunicorn_serves_negotiated_documents(server):
     response = requests.get(
         server + "/id/organization/bildungsbuero",
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
         headers={"Accept": "application/ld+json"},
     )
     assert response.history[0].status_code == 303
@@ -27,14 +27,14 @@ def test_gunicorn_serves_negotiated_documents(server):
 
 
 def test_gunicorn_serves_html_and_404(server):
-    page = requests.get(server + "/", timeout=5)
+    page = requests.get(server + "/", timeout=HTTP_TIMEOUT)
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     missing = requests.get(
-        server + "/doc/person/nobody", headers={"Accept": "text/html"}, timeout=5
+        server + "/doc/person/nobody", headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT
     )
     assert missing.status_code == 404
 
 
 def test_gunicorn_uses_the_request_host_as_base(server):
-    body = requests.get(server + "/doc/person/kathrin-hinze.nt", timeout=5).text
+    body = requests.get(server + "/doc/person/kathrin-hinze.nt", timeout=HTTP_TIMEOUT).text
     assert f"<{server}/id/person/kathrin-hinze>" in body

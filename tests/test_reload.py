@@ -6,7 +6,6 @@ import gc
 import logging
 import os
 import threading
-import time
 import weakref
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from opendata import backends
 
 from .conftest import DATA_DIR, copy_data, make_app
+from .servers import wait_until
 
 SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
 DOC = "/doc/organization/bildungsbuero.nt"
@@ -36,20 +36,13 @@ def edit(path, old: str, new: str) -> None:
     os.replace(temporary, path)
 
 
-def wait_for(condition, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_valid_change_is_published_without_a_restart(data_dir):
     client = make_app(data_dir, RELOAD_INTERVAL=0.1).test_client()
     before = client.get(DOC)
     edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 5")
-    assert wait_for(lambda: "Zerbster Straße 5" in client.get(DOC).get_data(as_text=True))
+    wait_until(
+        lambda: "Zerbster Straße 5" in client.get(DOC).get_data(as_text=True), "the new version"
+    )
     assert client.get(DOC).headers["ETag"] != before.headers["ETag"]
 
 
@@ -61,21 +54,22 @@ def test_invalid_data_is_refused_and_the_last_good_version_stays(data_dir, caplo
     edit(path, "email: bildungsbuero@dessau-rosslau.de", "email: [kaputt")
     written = path.read_bytes(), path.stat().st_mtime_ns
     with caplog.at_level(logging.ERROR):
-        assert wait_for(lambda: "data not reloaded" in caplog.text)
+        wait_until(lambda: "data not reloaded" in caplog.text, "the refusal in the log")
     assert "bildungsbuero-dessau-rosslau.yaml" in caplog.text
     assert client.get(DOC).get_data() == good
     # the service never writes to the data files
     assert (path.read_bytes(), path.stat().st_mtime_ns) == written
 
 
-def test_a_fixed_file_is_published_after_a_refused_one(data_dir):
+def test_a_fixed_file_is_published_after_a_refused_one(data_dir, caplog):
     client = make_app(data_dir, RELOAD_INTERVAL=0.1).test_client()
     client.get(DOC)
     path = data_dir / SOURCE.name
-    edit(path, 'postal_code: "06844"', "postal_code: [")
-    time.sleep(0.5)
+    with caplog.at_level(logging.ERROR):
+        edit(path, 'postal_code: "06844"', "postal_code: [")
+        wait_until(lambda: "data not reloaded" in caplog.text, "the refusal in the log")
     edit(path, "postal_code: [", "postal_code: '06846'")
-    assert wait_for(lambda: "06846" in client.get(DOC).get_data(as_text=True))
+    wait_until(lambda: "06846" in client.get(DOC).get_data(as_text=True), "the fixed version")
 
 
 def test_no_request_sees_a_mix_of_versions(data_dir):
@@ -95,22 +89,34 @@ def test_no_request_sees_a_mix_of_versions(data_dir):
     readers = [threading.Thread(target=read) for _ in range(4)]
     for reader in readers:
         reader.start()
-    edit(path, "Zerbster Straße 4", "Zerbster Straße 6")
-    assert wait_for(lambda: "Straße 6" in client.get(DOC).get_data(as_text=True))
-    time.sleep(0.2)
-    stop.set()
-    for reader in readers:
-        reader.join()
+    try:
+        wait_until(lambda: old in seen, "the readers to read the old version")
+        edit(path, "Zerbster Straße 4", "Zerbster Straße 6")
+        wait_until(
+            lambda: any("Straße 6".encode() in body for body in list(seen)),
+            "the readers to read the new version",
+        )
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
     new = client.get(DOC).get_data()
     assert seen <= {old, new}, "a response mixed two versions"
     assert old in seen
 
 
 def test_reloading_can_be_turned_off(data_dir):
-    client = make_app(data_dir, RELOAD_INTERVAL=0).test_client()
+    app = make_app(data_dir, RELOAD_INTERVAL=0)
+    client = app.test_client()
     before = client.get(DOC).get_data()
     edit(data_dir / SOURCE.name, "Zerbster Straße 4", "Zerbster Straße 7")
-    time.sleep(0.5)
+    # the control: an app that watches the directory publishes the change
+    watching = make_app(data_dir, RELOAD_INTERVAL=0.1).test_client()
+    watching.get(DOC)
+    edit(data_dir / SOURCE.name, "Zerbster Straße 7", "Zerbster Straße 8")
+    wait_until(lambda: "Straße 8" in watching.get(DOC).get_data(as_text=True), "the control")
+    # nothing watches for this app: no watcher thread exists that could reload it later
+    assert app.extensions["opendata"]._watcher is None
     assert client.get(DOC).get_data() == before
 
 

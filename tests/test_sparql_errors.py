@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -178,9 +177,7 @@ BAD_QUERIES = [
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
 def test_odd_queries_never_cause_a_server_error(client, query):
-    started = time.monotonic()
     for accept in ("*/*", "text/html", "text/csv", "application/ld+json"):
         response = get(client, accept, query=query)
         assert response.status_code < 500, (query, response.get_data(as_text=True))
         assert response.get_data(as_text=True), query
-    assert time.monotonic() - started < 30

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import time
 from html import unescape
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -19,11 +18,8 @@ from opendata.sparql.engine import EXTENSION
 from opendata.sparql.examples import EXAMPLES
 from opendata.vocabulary import SD, SDO, VOID
 
-from .conftest import (
-    DATA_DIR,
-    make_app,
-    retire,
-)
+from .conftest import DATA_DIR, make_app, retire
+from .servers import wait_until
 
 OFFICE = "http://localhost/id/organization/bildungsbuero"
 NAMES = f"SELECT ?name WHERE {{ <{OFFICE}> <https://schema.org/name> ?name }} ORDER BY ?name"
@@ -322,10 +318,9 @@ def test_republished_data_is_queried_by_fresh_query_processes(multi_data_dir):
     try:
         assert "http://localhost/id/organization/familienbuero-musterstadt" in organisations()
         old_pool = engines.for_store(app.extensions["opendata"].store).pool
-        deadline = time.monotonic() + 30
-        while len(old_pool.pids()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        old_pids = old_pool.pids()
+        old_pids = wait_until(
+            lambda: len(pids := old_pool.pids()) == 2 and pids, "both query processes"
+        )
         (multi_data_dir / "familienbuero-musterstadt.yaml").unlink()
         retire(
             multi_data_dir,

@@ -89,6 +89,7 @@ class WorkerPool:
             worker = self._idle.get(timeout=wait)
         except queue.Empty:
             raise Busy() from None
+        log.debug("query process %d takes a query", worker.process.pid)
         healthy = False
         try:
             worker.connection.send(task)
