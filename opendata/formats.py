@@ -251,15 +251,6 @@ def jsonld_context() -> dict:
     return json.loads((VOCAB_DIR / "context.jsonld").read_text(encoding="utf-8"))
 
 
-def embedded_jsonld(graph: Graph) -> str:
-    """JSON-LD for a <script> block: context inlined, since search engines fetch nothing.
-
-    '<' is escaped so the text can never close the script element.
-    """
-    data = _compacted(_canonical(graph))
-    return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
-
-
 def _compacted(graph: Graph) -> dict:
     context = jsonld_context()["@context"]
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
