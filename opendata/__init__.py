@@ -10,11 +10,15 @@ from typing import Any
 
 from flask import Flask
 
-from . import backends, cors, errors, rendering, response_cache, security
+from . import backends, cors, errors, rendering, response_cache, search, security
+from .catalog import dump_path
 from .config import Defaults
+from .formats import TURTLE
 from .i18n import LANGUAGES, current_language, gettext, localized
+from .presenter import number
 from .uris import INTERNAL_BASE
 from .views import api, catalog, discovery, dumps, home, legal, resources, sparql, vocab
+from .views import search as search_views
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("OPENDATA")
     app.config.update(overrides or {})
     rendering.init_app(app)
+    search.init_app(app)  # before the backend: it builds each version's index first
     backends.init_app(app)
     errors.init_app(app)
     response_cache.init_app(app)  # innermost: what it keeps excludes the fixed headers
@@ -37,8 +42,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         languages=LANGUAGES,
         internal_base=INTERNAL_BASE,
         localized=localized,
+        all_dump=dump_path(TURTLE, gzipped=True),
+        number=lambda value: number(value, current_language()),
     )
-    views = (home, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
+    views = (home, search_views, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
     for view in views:
         app.register_blueprint(view.bp)
     return app

@@ -61,6 +61,9 @@ class Defaults:
     # dcat-ap.de contributors list (http://dcat-ap.de/def/contributors/…), given as
     # dcatde:contributorID on every dataset; None: none is given.
     DCATDE_CONTRIBUTOR_ID = None
+    # Search and the directory: results a page (1 to 100; pages stay small whatever
+    # the data: at most this many results and a few values per facet).
+    SEARCH_PAGE_SIZE = 20
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
     # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)

@@ -217,6 +217,10 @@ TSV = Format(
 PLAIN = Format("txt", "text/plain", "Text", "body", _as_is, charset=True)
 PROBLEM_JSON = Format("json", "application/problem+json", "JSON", "problem", _problem)
 ATOM = Format("atom", "application/atom+xml", "Atom", "body", _as_is)
+OPENSEARCH = Format(
+    "xml", "application/opensearchdescription+xml", "OpenSearch description", "body", _as_is,
+    charset=True,
+)  # fmt: skip
 SITEMAP = Format("xml", "application/xml", "Sitemap", "body", _as_is)
 OPENAPI_JSON = Format("json", "application/json", "OpenAPI (JSON)", "body", _as_is)
 JSONLD_CONTEXT = Format(
