@@ -10,9 +10,12 @@ from typing import Any
 
 from flask import Flask
 
-from . import backends, cors, dumps, errors, rendering, response_cache, security
+from . import backends, cors, dumps, errors, rendering, response_cache, search, security
+from .catalog import dump_path
 from .config import Defaults
+from .formats import TURTLE
 from .i18n import LANGUAGES, current_language, gettext, localized
+from .presenter import number
 from .uris import INTERNAL_BASE
 from .views import BLUEPRINTS
 
@@ -24,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("OPENDATA")
     app.config.update(overrides or {})
     rendering.init_app(app)
+    search.init_app(app)  # before the backend: it builds each version's index first
     backends.on_new_version(app, dumps.start_building)
     backends.init_app(app)
     errors.init_app(app)
@@ -38,6 +42,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         languages=LANGUAGES,
         internal_base=INTERNAL_BASE,
         localized=localized,
+        all_dump=dump_path(TURTLE, gzipped=True),
+        number=lambda value: number(value, current_language()),
     )
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

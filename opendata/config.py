@@ -63,6 +63,9 @@ class Defaults:
     DCATDE_CONTRIBUTOR_ID = None
     # Pages in one sitemap (sitemaps.org allows 50,000); beyond, /sitemap.xml is an index.
     SITEMAP_MAX_URLS = 50_000
+    # Search and the directory: results a page (1 to 100; pages stay small whatever
+    # the data: at most this many results and a few values per facet).
+    SEARCH_PAGE_SIZE = 20
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
     # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)

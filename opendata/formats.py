@@ -217,6 +217,10 @@ TSV = Format(
 PLAIN = Format("txt", "text/plain", "Text", "body", _as_is, charset=True)
 PROBLEM_JSON = Format("json", "application/problem+json", "JSON", "problem", _problem)
 ATOM = Format("atom", "application/atom+xml", "Atom", "body", _as_is)
+OPENSEARCH = Format(
+    "xml", "application/opensearchdescription+xml", "OpenSearch description", "body", _as_is,
+    charset=True,
+)  # fmt: skip
 SITEMAP = Format("xml", "application/xml", "Sitemap", "body", _as_is)
 OPENAPI_JSON = Format("json", "application/json", "OpenAPI (JSON)", "body", _as_is)
 JSONLD_CONTEXT = Format(
@@ -249,15 +253,6 @@ def by_extension(formats: tuple[Format, ...]) -> dict[str, Format]:
 def jsonld_context() -> dict:
     """The JSON-LD context published at /vocab/context.jsonld, loaded from vocab/."""
     return json.loads((VOCAB_DIR / "context.jsonld").read_text(encoding="utf-8"))
-
-
-def embedded_jsonld(graph: Graph) -> str:
-    """JSON-LD for a <script> block: context inlined, since search engines fetch nothing.
-
-    '<' is escaped so the text can never close the script element.
-    """
-    data = compacted(_canonical(graph))
-    return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
 
 def compacted(graph: Graph) -> dict:

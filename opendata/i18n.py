@@ -246,6 +246,69 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     ),
     "api.title": N_("Developer documentation"),
     "api.language_note": N_("The documentation of the interfaces is in English."),
+    # Search and the directory. Texts with {query} show what the reader typed, {count}
+    # a number; "one"/"many" are the forms for one result and for any other number.
+    "search.site": N_("Search this site"),
+    "search.label": N_("Search for offices, programmes and people"),
+    # TRANSLATORS: The label of the button that starts a search (a verb).
+    "search.button": NC_("button", "Search"),
+    "search.hint": N_("A name, a topic, a person, a place or part of a word."),
+    "search.results_for.none": N_("No results for “{query}”"),
+    "search.results_for.one": N_("1 result for “{query}”"),
+    "search.results_for.many": N_("{count} results for “{query}”"),
+    "search.listed.none": N_("No entries"),
+    "search.listed.one": N_("1 entry"),
+    "search.listed.many": N_("{count} entries"),
+    "search.results": NC_("search", "Results"),
+    # TRANSLATORS: Heading above the filters (facets) that narrow a list of results.
+    "search.filters": N_("Refine"),
+    "search.facet.kind": N_("Kind"),
+    "search.facet.place": N_("Place served"),
+    "search.facet.administration": N_("Administration"),
+    "search.facet.theme": N_("Theme (EU data themes)"),
+    "search.facet.focus": N_("Focus area"),
+    "search.facet.more": N_("{count} more: search or pick a filter to narrow the list."),
+    "search.facet.uncounted": N_("Counted for up to {count} results: narrow the search first."),
+    "search.remove_filter": N_("Remove filter"),
+    "search.selected_filters": N_("Filters in use"),
+    "search.pagination": N_("Result pages"),
+    "search.first": N_("First page"),
+    "search.last": N_("Last page"),
+    "search.no_results_help": N_(
+        "Check the spelling, use fewer or shorter words, or remove a filter."
+    ),
+    "search.note.short": N_("Type at least two letters or digits to search."),
+    "search.note.dropped": N_("Only the first {count} words were searched."),
+    # TRANSLATORS: {value} is what the address asked for, {facet} the filter's name.
+    "search.note.unknown": N_("Nothing is published under “{value}” ({facet})."),
+    "search.note.no_page": N_("There is no page {number}; the last page is {last}."),
+    "search.machine_readable": N_("These results, machine-readable"),
+    "opensearch.description": N_("Search the offices, programmes and people published here."),
+    "directory.heading": N_("Directory of organisations"),
+    "directory.browse": N_("Browse everything"),
+    "directory.kind.organization": N_("Organisations"),
+    "directory.kind.programme": N_("Programmes"),
+    "directory.kind.person": N_("People"),
+    # Ways into the data for re-use: on the home page and in every page's footer.
+    "data.nav": N_("Open data for re-use"),
+    "data.heading": N_("Re-use the data"),
+    "data.intro": N_(
+        "Everything on these pages is open data: free to re-use under the licence that"
+        " each dataset names."
+    ),
+    "catalog.datasets_link": N_("Data catalogue"),
+    "data.catalogue": N_(
+        "Lists every dataset with its licence and downloads, in the format that open-data"
+        " portals read (DCAT-AP.de)."
+    ),
+    "data.api": N_(
+        "Explains how programs fetch every page as machine-readable data (JSON-LD, Turtle,"
+        " RDF/XML)."
+    ),
+    "data.sparql": N_(
+        "Answers questions about all the data at once, in the query language SPARQL."
+    ),
+    "data.dumps": N_("Everything published here in one compressed file (Turtle)."),
     # Catalogue (DCAT): the attribution text of a licence that requires attribution,
     # naming the publisher and the dataset's title ("dataset.title").
     # TRANSLATORS: Keep {publisher} and {title}; use the quotation marks of your language.

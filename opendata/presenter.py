@@ -33,3 +33,9 @@ def text_in(text: Text, language: str) -> tuple[str, str]:
 def tel_iri(number: str) -> str:
     """'+49 340 204-1305' → 'tel:+493402041305'."""
     return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+
+
+def number(value: int, language: str) -> str:
+    """A count as readers of the language write it: 100.000 (German), 100,000 (English)."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if language == "de" else grouped

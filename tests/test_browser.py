@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -69,6 +70,14 @@ PAGE_TYPES = {
     "catalogue": "/catalog",
     "sparql": "/sparql",
     "api": "/api",
+    # the directory: the search form (home), results, no results, a faceted list
+    "home-en": "/?lang=en",
+    "search-results": "/search?q=Bildung",
+    "search-results-en": "/search?q=education&lang=en",
+    "search-no-results": "/search?q=Zzyzxq",
+    "search-no-results-en": "/search?q=Zzyzxq&lang=en",
+    "search-faceted": "/search?kind=organization&place=dessau-rosslau",
+    "search-faceted-en": "/search?q=b%C3%BCro&kind=organization&theme=EDUC&lang=en",
 }
 OPTIONAL = {"catalogue", "sparql", "api"}
 EXPECTED_STATUS = {"error-404": 404}
@@ -295,6 +304,22 @@ def test_the_keyboard_reaches_the_skip_link_first_and_focus_is_visible(open_page
     page.wait_for_function("document.activeElement.id === 'content'")
     page.keyboard.press("Tab")
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
+def test_the_search_box_works_without_javascript_and_announces_the_count(open_page, locale):
+    page = open_page("/impressum", java_script_enabled=False, locale=locale)
+    box = page.get_by_role("search").first.get_by_role("searchbox")
+    box.fill("Büro")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=B%C3%BCro*")
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert re.fullmatch(r"\d+ (Treffer für „Büro“|results for “Büro”)", heading), heading
+    assert page.evaluate("document.documentElement.lang") == locale[:2]
+    # a facet narrows the results by a plain link
+    page.locator(".facets a").first.click()
+    page.wait_for_load_state()
+    assert "kind=" in page.url and page.locator(".result").count() >= 1
 
 
 def test_the_print_stylesheet_leaves_out_navigation_and_data_links(open_page):

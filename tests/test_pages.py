@@ -155,7 +155,7 @@ def test_a_reader_who_chose_english_stays_in_english(client):
     assert f"{PROGRAMME}?lang=en" in links and "/impressum?lang=en" in links
     assert "/?lang=en" in links
     # every link to a page keeps English; only the switch leads to German
-    pages = [link for link in links if not re.search(r"\.(ttl|jsonld|rdf|nt|vcf)$", link)]
+    pages = [link for link in links if not re.search(r"\.(ttl|jsonld|rdf|nt|vcf|gz)$", link)]
     assert [link for link in pages if not link.endswith("?lang=en")] == [f"{OFFICE}?lang=de"]
     german = html_of(client, OFFICE)
     links = re.findall(r'<a [^>]*href="(/[^"]*)"', german)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..formats import RDF_FORMATS
 from .bodies import OPENAPI
 from .data import catalogue_paths, discovery_paths, dump_paths
+from .search import search_paths
 from .service import Service
 from .sparql import sparql_path
 from .things import file_paths, page_paths, thing_paths
@@ -25,6 +26,7 @@ def paths(service: Service) -> dict[str, dict]:
     """Every route of the service, as OpenAPI path items."""
     return {
         **thing_paths(service),
+        **search_paths(),
         **sparql_path(service),
         **catalogue_paths(service),
         **dump_paths(service),

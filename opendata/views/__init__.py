@@ -1,7 +1,8 @@
 """Blueprints, one per user-facing concern, in the order they are registered."""
 
-from . import api, catalog, discovery, dumps, home, legal, resources, sparql, vocab
+from . import api, catalog, discovery, dumps, home, legal, resources, search, sparql, vocab
 
 BLUEPRINTS = tuple(
-    view.bp for view in (home, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
+    view.bp
+    for view in (home, search, resources, vocab, legal, catalog, dumps, discovery, sparql, api)
 )

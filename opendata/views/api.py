@@ -39,6 +39,7 @@ def docs() -> Response:
             examples=EXAMPLES,
             limits=service.limits,
             truncated_header=TRUNCATED_HEADER,
+            search_page_size=current_app.config["SEARCH_PAGE_SIZE"],
         )
 
     return serve_one("api", HTML, make)

@@ -1,4 +1,11 @@
-"""The home page: every published organisation with its programmes and contacts."""
+"""The home page: the directory's entry.
+
+A search box, the first page of organisations (in name order, with the programmes and
+contacts of each office), the facets of all organisations, and the ways into the data
+for re-use. Its size does not grow with the data: one page of organisations and at
+most ``FACET_LIMIT`` values per facet, whatever is published; the rest is a link away
+(``/search``).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,17 @@ from ..pages import Link, Text
 from ..presenter import text_in
 from ..publishing import current_store
 from ..records import Organization
+from ..search import index_for
+from ..search.documents import SEARCHED_KINDS
+from ..search.folding import Query
+from ..search.listing import Listing, entries, facets
+from ..search.query import Search, run
 from ..serving import serve_one
+from .search import page_size
 
 bp = Blueprint("home", __name__)
+
+ORGANISATIONS = (("kind", "organization"),)
 
 
 @bp.get("/")
@@ -23,33 +38,37 @@ def index() -> Response:
 
     def make() -> str:
         language = current_language()
-        entries = [
-            entry(organization, language)
-            for organization in sorted(store.organizations, key=lambda o: o.name.primary)
-        ]
-        return render_template("home.html", entries=entries, page_path="/")
+        found_index = index_for(store)
+        size = page_size()
+        found = run(found_index, Search(Query(""), ORGANISATIONS, 1, size))
+        listing = Listing(filters=ORGANISATIONS, size=size, total=found.total)
+        shown = entries(store, found, Query(""), language)
+        for hit, shown_entry in zip(found.hits, shown, strict=True):
+            office = (
+                store.organizations_by_slug.get(hit.slug) if hit.kind == "organization" else None
+            )
+            if office is not None:
+                shown_entry.update(details(office, language))
+        return render_template(
+            "home.html",
+            listing=listing,
+            entries=shown,
+            facets=[f for f in facets(listing, found, language) if f["key"] != "kind"],
+            totals={kind: found_index.meta[f"total/{kind}"] for kind in SEARCHED_KINDS},
+            page_path="/",
+        )
 
     return serve_one("home", HTML, make)
 
 
-def entry(organization: Organization, language: str) -> dict:
-    """What the home page shows of an organisation, read from its record.
-
-    Records, not graphs: with thousands of organisations the page must not build
-    thousands of graphs.
-    """
+def details(organization: Organization, language: str) -> dict:
+    """What the home page shows of an office besides its result: programmes and contacts,
+    read from its record (records, not graphs: a page must not build graphs)."""
 
     def link(kind: str, slug: str, name: records.Text) -> Link:
         return Link(href(kind, slug), in_language(name, language))
 
-    parent = organization.parent_organization
     return {
-        "link": link("organization", organization.slug, organization.name),
-        "keywords": sorted(
-            (in_language(keyword, language) for keyword in organization.keywords),
-            key=lambda text: text.text,
-        ),
-        "parent": [link("organization", parent.slug, parent.name)],
         "programmes": sorted(
             (link("programme", p.slug, p.name) for p in organization.programmes),
             key=lambda found: found.label.text,

@@ -18,13 +18,14 @@ from werkzeug.wrappers import Response
 
 from .. import uris, vcard
 from ..errors import Gone
-from ..formats import DOCUMENT_FORMATS, VCARD, Format, embedded_jsonld
-from ..i18n import current_language
+from ..formats import DOCUMENT_FORMATS, VCARD, Format
+from ..i18n import current_language, gettext
 from ..kinds import KINDS
 from ..pages import build_page
 from ..publishing import current_store, public_base
 from ..serving import UrlOf, see_other, serve
 from ..store import PublishedStore, Resource
+from ..structured import opengraph, summary_json
 
 bp = Blueprint("resources", __name__)
 
@@ -110,9 +111,8 @@ class Document:
 
     def page(self) -> str:
         resource = self.resource
-        page = build_page(
-            self.document, resource.kind, resource.slug, current_language(), self.context
-        )
+        language = current_language()
+        page = build_page(self.document, resource.kind, resource.slug, language, self.context)
         return render_template(
             "resource.html",
             page=page,
@@ -122,7 +122,8 @@ class Document:
             page_path=f"/doc/{resource.key}",
             crumbs=page.breadcrumbs,
             formats=DOCUMENT_FORMATS,
-            jsonld=embedded_jsonld(self.document),
+            jsonld=summary_json(self.document, resource.kind, resource.slug, language),
+            opengraph=opengraph(page, language, gettext("site_name", language)),
         )
 
     def vcard(self) -> bytes:

@@ -1,0 +1,227 @@
+"""Records → what the search index holds about each thing with a page of its own.
+
+The indexed things are organisations, programmes and people. Each is read from the
+records (never from graphs: building graphs for 100,000 organisations would take
+longer than the whole index), with
+
+* its texts by field, in every language the data gives (``FIELDS``; the order is the
+  ranking: a match in the name counts for more than one in the description);
+* its facets: the place it serves, the administration at the top of its parent
+  chain, the EU data themes of its dataset and its focus areas. Programmes and people
+  are an office's: they share its place, administration and themes;
+* what a result shows besides its name: the parent organisation (or the office a
+  programme or person belongs to) and the place.
+
+The same functions give the texts of a result's snippet when a page is shown, so
+what is highlighted is what was indexed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..records import Agency, DataSet, Named, Organization, Person, Place, Programme, Text, Unit
+
+SEARCHED_KINDS = ("organization", "programme", "person")
+
+# The indexed fields, best first, with the weight of a match in each (FTS5's BM25).
+# The weights are a thousand times apart from one tier of fields to the next, so a
+# match in a better tier always ranks first: in the name, then in the other names (or
+# inside a word of a name), then in the keywords or job titles, then anywhere else.
+# BM25 saturates how often a word occurs (k1 = 1.2) and weighs in the length of the
+# whole document, so a word found ten times in a description, or in a document forty
+# times shorter, still scores below one found once in a better tier. Within a tier,
+# shorter documents come first; then names in alphabetical order. "name_parts" and
+# "keyword_parts" hold the endings of the words of names and keywords, for parts of
+# compounds (PARTS_OF).
+FIELDS = (
+    ("name", 1e9),
+    ("alternate", 1e6),
+    ("name_parts", 1e6),
+    ("keywords", 1e3),
+    ("keyword_parts", 1e3),
+    ("topics", 1.0),
+    ("people", 1.0),
+    ("places", 1.0),
+    ("description", 1.0),
+)
+# Fields whose word endings are indexed: field of the endings → fields they come from.
+PARTS_OF = {"name_parts": ("name", "alternate"), "keyword_parts": ("keywords",)}
+# Where a result's snippet comes from, in this order: the first field that matches.
+SNIPPET_FIELDS = ("description", "keywords", "alternate", "topics", "people", "places")
+
+Texts = dict[str, list[tuple[str | None, str]]]  # field → [(language, text)]
+
+
+@dataclass
+class Thing:
+    """One indexed thing: its texts, facets and what its result shows."""
+
+    kind: str
+    slug: str
+    name: Text
+    texts: Texts
+    parent: str | None = None  # slug of the organisation shown as its parent
+    place: str | None = None
+    administration: str | None = None
+    themes: tuple[str, ...] = ()
+    focus: tuple[str, ...] = field(default_factory=tuple)
+
+
+def texts_of(*pairs: tuple[str, Text | str | None]) -> list[tuple[str | None, str]]:
+    """(language, text) for every language of every text given (plain strings have none)."""
+    found = []
+    for _, text in pairs:
+        if text is None:
+            continue
+        if isinstance(text, str):
+            found.append((None, text))
+        else:
+            found.extend(text.items())
+    return found
+
+
+def _all(*texts: Text | str | None) -> list[tuple[str | None, str]]:
+    return texts_of(*(("", t) for t in texts))
+
+
+def things(data: DataSet) -> Iterator[Thing]:
+    """Every organisation, programme and person the data declares, each once."""
+    parents = parent_chain(data)
+    for unit in data.units:
+        for kind, slug, _, record in unit.things():
+            if kind in SEARCHED_KINDS:
+                yield thing(unit, kind, slug, record, parents)
+
+
+def count(data: DataSet) -> int:
+    return sum(1 for unit in data.units for kind, *_ in unit.things() if kind in SEARCHED_KINDS)
+
+
+def parent_chain(data: DataSet) -> Callable[[str], str | None]:
+    """slug → the organisation at the top of the chain of parents above it (None when it
+    has no parent). Offices, departments and administrations are all on it."""
+    parent: dict[str, str] = {}
+    for unit in data.units:
+        if isinstance(unit, Organization):
+            parent[unit.slug] = unit.parent_organization.slug
+        else:
+            parent.update((a.slug, a.parent) for a in unit.organizations if a.parent)
+
+    def top(slug: str) -> str | None:
+        seen, current = {slug}, parent.get(slug)
+        while current is not None and current in parent and parent[current] not in seen:
+            seen.add(current)
+            current = parent[current]
+        return current
+
+    return top
+
+
+def thing(unit: Unit, kind: str, slug: str, record, top: Callable[[str], str | None]) -> Thing:
+    """What the index holds about one declared thing of a file."""
+    if isinstance(unit, Organization):
+        if record is unit:
+            return _office(unit, top)
+        if kind == "programme" and isinstance(record, Programme):
+            return _of_office(unit, _programme(record), top)
+        if kind == "person":
+            return _of_office(unit, _person(record), top)
+    return _named(kind, record, top, unit)
+
+
+def _office(office: Organization, top: Callable[[str], str | None]) -> Thing:
+    address = office.address
+    people = [t for p in office.people for t in _all(p.name, p.job_title)]
+    topics = [t for f in office.focus_areas for t in _all(f.name)]
+    topics += [t for p in office.programmes for t in _all(p.name)]
+    topics += _all(office.contact_point.name, office.contact_point.contact_type)
+    return Thing(
+        kind="organization",
+        slug=office.slug,
+        name=office.name,
+        texts={
+            "name": _all(office.name),
+            "alternate": _all(office.alternate_name),
+            "keywords": [t for k in office.keywords for t in _all(k)],
+            "topics": topics,
+            "people": people,
+            "places": _all(
+                office.area_served.name,
+                office.parent_organization.name,
+                f"{address.street_address}, {address.postal_code} {address.locality}",
+            ),
+            "description": _all(
+                office.description, office.origin.description if office.origin else None
+            ),
+        },
+        parent=office.parent_organization.slug,
+        place=office.area_served.slug,
+        administration=top(office.slug),
+        themes=office.publication.themes,
+        focus=tuple(f.slug for f in office.focus_areas),
+    )
+
+
+def _of_office(office: Organization, found: Thing, top: Callable[[str], str | None]) -> Thing:
+    """A programme or person of an office: in its place and administration, with its themes."""
+    found.texts["places"] = _all(office.name, office.area_served.name)
+    found.parent = office.slug
+    found.place = office.area_served.slug
+    found.administration = top(office.slug)
+    found.themes = office.publication.themes
+    return found
+
+
+def _programme(programme: Programme) -> Thing:
+    owner = programme.owner
+    return Thing(
+        kind="programme",
+        slug=programme.slug,
+        name=programme.name,
+        texts={
+            "name": _all(programme.name),
+            "topics": [t for role in programme.supporting_roles for t in _all(role)]
+            + (_all(owner.name) if isinstance(owner, Named) else []),
+            "description": _all(programme.description),
+        },
+    )
+
+
+def _person(person: Person) -> Thing:
+    return Thing(
+        kind="person",
+        slug=person.slug,
+        name=Text({"de": person.name}),
+        texts={"name": _all(person.name), "keywords": _all(person.job_title)},
+    )
+
+
+def _named(kind: str, record: Named | Place, top: Callable[[str], str | None], unit: Unit) -> Thing:
+    """An organisation or programme declared once (an administration, a department, a
+    partner, a federal programme): its own names and description only."""
+    parent = record.parent if isinstance(record, Agency) else None
+    alternate = getattr(record, "alternate_name", None)
+    description = getattr(record, "description", None)
+    return Thing(
+        kind=kind,
+        slug=record.slug,
+        name=record.name,
+        texts={
+            "name": _all(record.name),
+            "alternate": _all(alternate),
+            "description": _all(description),
+        },
+        parent=parent,
+        administration=top(record.slug) if kind == "organization" else None,
+        themes=() if isinstance(unit, Organization) else unit.publication.themes,
+    )
+
+
+def record_of(unit: Unit, kind: str, slug: str):
+    """The record a file declares for kind/slug (None when it declares none)."""
+    for found_kind, found_slug, _, record in unit.things():
+        if (found_kind, found_slug) == (kind, slug):
+            return record
+    return None

@@ -1,0 +1,400 @@
+"""Citizens find their office: the search over HTTP, on both backends.
+
+The data is a whole administration (tests/fixtures/administration beside the real
+Bildungsbüro). Expectations name what the YAML files say, spelled as there.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+import pytest
+
+from opendata.search import index
+from opendata.sparql.engine import EXTENSION
+
+from .conftest import STATE_DIR, copy_administration, make_app
+
+BROWSER = {"Accept": "text/html"}
+
+
+PAGE_SIZE = 8  # the administration's 20 things fill three pages
+
+
+@pytest.fixture
+def search(tmp_path, backend_store):
+    data = copy_administration(tmp_path / "data")
+    app = make_app(data, backend_store, SEARCH_PAGE_SIZE=PAGE_SIZE)
+    yield app.test_client()
+    if EXTENSION in app.extensions:
+        app.extensions[EXTENSION].close()
+
+
+def page_of(client, path: str, status: int = 200) -> str:
+    response = client.get(path, headers=BROWSER)
+    assert response.status_code == status, (path, response.get_data(as_text=True)[:500])
+    return response.get_data(as_text=True)
+
+
+def results(client, query: str, **filters) -> list[str]:
+    """The /doc/ paths of the results, in order (first page)."""
+    parameters = "&".join(f"{k}={quote(v)}" for k, v in {"q": query, **filters}.items())
+    page = page_of(client, f"/search?{parameters}")
+    listed = (
+        page.split('<ol class="result-list"')[1].split("</ol>")[0] if "result-list" in page else ""
+    )
+    return re.findall(r'<li class="result">\s*<h3><a href="(/doc/[a-z]+/[a-z0-9-]+)', listed)
+
+
+# ---------------------------------------------------------------------------
+# Finding things as people type.
+
+
+def test_spellings_of_umlauts_and_sharp_s_find_the_same(search):
+    assert "/doc/organization/stadtverwaltung-dessau-rosslau" in results(search, "Rosslau")
+    assert results(search, "Rosslau") == results(search, "Roßlau") == results(search, "ROSSLAU")
+    buero = results(search, "Büro")
+    assert "/doc/organization/bildungsbuero" in buero
+    assert buero == results(search, "Buero") == results(search, "büro") == results(search, "Buro")
+    assert results(search, "Qualitaet") == results(search, "Qualität")
+    assert "/doc/programme/qualitaet-vor-ort" in results(search, "Qualitaet")
+
+
+def test_prefixes_and_parts_of_compounds_are_found(search):
+    assert results(search, "bildungsb")[0] == "/doc/organization/bildungsbuero"
+    # "büro" inside the compound "Bildungsbüro", "hilfen" inside "Frühe Hilfen"
+    assert "/doc/organization/bildungsbuero" in results(search, "buro")
+    assert "/doc/organization/familienbuero" in results(search, "buro")
+
+
+def test_every_field_is_searched_in_german_and_english(search):
+    # English name, keyword, person's name and job title, address, place, description
+    assert results(search, "education office")[0] == "/doc/organization/bildungsbuero"
+    assert "/doc/organization/bildungsbuero" in results(search, "Lebenslanges Lernen")
+    assert results(search, "Hinze")[0] == "/doc/person/kathrin-hinze"
+    assert "/doc/person/kathrin-hinze" in results(search, "Leiterin")
+    assert "/doc/organization/bildungsbuero" in results(search, "Zerbster Straße")
+    assert "/doc/organization/bildungsbuero" in results(search, "06844")
+    assert "/doc/organization/bildungsbuero" in results(search, "Koordinierungsstelle")
+    # a focus area, a programme's supporting role
+    assert "/doc/organization/bildungsbuero" in results(search, "Bildungsmonitorings")
+    assert "/doc/programme/qualitaet-vor-ort" in results(search, "Prozessbegleiter")
+
+
+def test_a_match_in_the_name_comes_before_one_in_other_fields(search):
+    found = results(search, "Familienbüro")
+    named = [path for path in found if path.startswith("/doc/organization/familienbuero")]
+    assert named and found[: len(named)] == named
+    # Marie Beispiel is "Leiterin Familienbüro": found through her job title, after
+    assert "/doc/person/marie-beispiel" in found[len(named) :]
+
+
+def test_a_result_shows_name_kind_parent_place_and_a_highlighted_snippet(search):
+    page = page_of(search, "/search?q=Koordinierungsstelle")
+    result = page.split('<li class="result">')[1].split("</li>\n</ol>")[0]
+    assert '<a href="/doc/organization/bildungsbuero">Kommunales Bildungsbüro</a>' in result
+    assert '<span class="kind">Organisation</span>' in result
+    assert (
+        'Teil von: <a href="/doc/organization/stadtverwaltung-dessau-rosslau">'
+        "Stadtverwaltung Dessau-Roßlau</a>" in result
+    )
+    assert 'Ort: <a href="/doc/place/dessau-rosslau">Dessau-Roßlau</a>' in result
+    assert "<mark>Koordinierungsstelle</mark>" in result
+    assert '<h3><a href="/doc/organization/bildungsbuero">Kommunales <mark>Bildungsbüro' in (
+        page_of(search, "/search?q=bildungsbuero")
+    )
+
+
+def test_the_results_page_is_in_the_readers_language(search):
+    page = page_of(search, "/search?q=education&lang=en")
+    assert '<html lang="en">' in page
+    assert "Municipal <mark>Education</mark> Office" in page
+    assert 'href="/doc/organization/bildungsbuero?lang=en"' in page
+    assert '<input type="hidden" name="lang" value="en">' in page
+    assert re.search(r"<h1[^>]*>\d+ results? for “<bdi>education</bdi>”</h1>", page)
+    german = page_of(search, "/search?q=Bildung")
+    assert re.search(r"<h1[^>]*>\d+ Treffer für „<bdi>Bildung</bdi>“</h1>", german)
+
+
+def test_no_results_are_said_in_words(search):
+    page = page_of(search, "/search?q=Zzyzxq")
+    assert '<h1 class="results-heading">Keine Treffer für „<bdi>Zzyzxq</bdi>“</h1>' in page
+    assert "Prüfen Sie die Schreibweise" in page
+    assert results(search, "Zzyzxq") == []
+
+
+# ---------------------------------------------------------------------------
+# Browsing: facets and pages, each a plain link.
+
+
+def test_facets_count_and_narrow_the_results(search):
+    page = page_of(search, "/search?q=Dessau")
+    link = re.search(
+        r'<a href="(/search\?q=Dessau&amp;kind=person)">Person</a> <span class="count">\((\d+)\)',
+        page,
+    )
+    assert link, "the kind facet links to the people among the results"
+    people = results(search, "Dessau", kind="person")
+    assert people and all(path.startswith("/doc/person/") for path in people)
+    assert len(people) == int(link.group(2))
+    selected = page_of(search, "/search?q=Dessau&kind=person")
+    assert '<a href="/search?q=Dessau" aria-current="true" class="selected">' in selected
+    assert "Filter entfernen" in selected
+
+
+def test_every_facet_narrows_to_what_the_data_says(search):
+    department = results(
+        search, "", administration="stadtverwaltung-dessau-rosslau", kind="organization"
+    )
+    assert "/doc/organization/netzwerkstelle-fruehe-hilfen" in department  # via its department
+    assert "/doc/organization/stadtverwaltung-dessau-rosslau" not in department  # no parent
+    place = results(search, "", place="dessau-rosslau", kind="person")
+    assert "/doc/person/kathrin-hinze" in place
+    theme = results(search, "", theme="EDUC", kind="organization")
+    assert theme == ["/doc/organization/bildungsbuero"]
+    focus = results(search, "", focus="familienbildung")
+    assert set(focus) == {
+        "/doc/organization/familienbuero",
+        "/doc/organization/netzwerkstelle-fruehe-hilfen",
+    }
+
+
+def test_facets_with_many_values_are_counted_for_narrower_searches_only(search, monkeypatch):
+    monkeypatch.setattr(index, "FACET_SCAN_LIMIT", 3)
+    page = page_of(search, "/search?q=Dessau")
+    assert page.count("Gezählt bis 3 Treffer: Grenzen Sie die Suche zuerst ein.") == 3
+    assert 'href="/search?q=Dessau&amp;kind=person">Person</a>' in page  # still counted
+    narrow = page_of(search, "/search?q=Hinze")
+    assert "Gezählt bis" not in narrow
+    assert 'href="/search?q=Hinze&amp;place=dessau-rosslau">Dessau-Roßlau</a>' in narrow
+
+
+def test_pages_are_linked_stable_and_bounded(search):
+    first = page_of(search, "/search")
+    total = int(re.search(r"<h1[^>]*>(\d+) Einträge</h1>", first).group(1))
+    last = -(-total // PAGE_SIZE)
+    assert last >= 3, "the fixture fills several pages"
+    assert '<link rel="next" href="/search?page=2">' in first
+    assert '<link rel="prev"' not in first
+    assert first.count('<li class="result">') == PAGE_SIZE
+    second = page_of(search, "/search?page=2")
+    assert '<link rel="prev" href="/search">' in second
+    assert '<link rel="next" href="/search?page=3">' in second
+    assert f'<a href="/search?page={last}">Letzte Seite</a>' in second
+    final = page_of(search, f"/search?page={last}")
+    assert '<link rel="next"' not in final
+    assert final.count('<li class="result">') == total - (last - 1) * PAGE_SIZE
+    pages = [results(search, "", page=str(n)) for n in range(1, last + 1)]
+    paths = [path for page in pages for path in page]
+    assert len(set(paths)) == len(paths) == total, "every thing once, on one page"
+    assert pages == [results(search, "", page=str(n)) for n in range(1, last + 1)], "stable"
+
+
+def test_a_page_after_the_last_is_empty_and_says_so(search):
+    page = page_of(search, "/search?q=Bildung&page=9")
+    assert "Eine Seite 9 gibt es nicht; die letzte Seite ist 1." in page
+    assert '<li class="result">' not in page
+    assert '<a href="/search?q=Bildung">Erste Seite</a>' in page
+
+
+def test_results_pages_are_not_indexed_but_have_a_canonical_url(search):
+    page = page_of(search, "/search?kind=person&q=Leiterin&lang=en")
+    assert '<meta name="robots" content="noindex">' in page
+    assert (
+        '<link rel="canonical" href="http://localhost/search?q=Leiterin&amp;kind=person&amp;lang=en">'
+        in page
+    )
+    assert "noindex" not in page_of(search, "/")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/search?q=x&colour=red", "Unknown parameter 'colour'"),
+        ("/search?kind=building", "kind must be one of organization, programme, person"),
+        ("/search?theme=XXXX", "theme must be an EU data theme code"),
+        ("/search?place=Not%20A%20Slug", "place must be an identifier"),
+        ("/search?page=0", "page must be a page number"),
+        ("/search?page=-1", "page must be a page number"),
+        ("/search?page=two", "page must be a page number"),
+        ("/search?q=a&q=b", "Give 'q' once"),
+        ("/search?q=" + "x" * 201, "at most 200 are searched"),
+    ],
+)
+def test_a_malformed_search_is_answered_400_saying_why(search, path, message):
+    response = search.get(path, headers=BROWSER)
+    assert response.status_code == 400
+    assert message in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_value_nothing_is_published_under_gives_an_empty_page_saying_so(search):
+    page = page_of(search, "/search?place=atlantis")
+    assert "Unter „atlantis“ (Zuständig für den Ort) ist nichts veröffentlicht." in page
+    assert '<li class="result">' not in page
+
+
+# ---------------------------------------------------------------------------
+# Bad input never reaches the index as syntax.
+
+NASTY = [
+    "",
+    " ",
+    '"',
+    '"unbalanced',
+    "Bildung*",
+    "*",
+    "NEAR(a b)",
+    "a AND",
+    "OR",
+    "NOT x",
+    "-bildung",
+    "name:bildung",
+    "{name}: x",
+    "bildung^2",
+    "'; DROP TABLE things; --",
+    "1' OR '1'='1",
+    "\x00\x01\x1f",
+    "\u202eRTL override",
+    "مكتب التعليم",
+    "חינוך",
+    "a" * 200,
+    "𝔅𝔦𝔩𝔡𝔲𝔫𝔤",
+    "Ǆ ǅ ǆ",
+    "ﬁ ﬂ",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_any_search_text_gets_a_results_page(search, text):
+    response = search.get(f"/search?q={quote(text)}", headers=BROWSER)
+    assert response.status_code == 200, text
+    body = response.get_data(as_text=True)
+    assert "sqlite" not in body.lower() and "fts5" not in body.lower()
+    assert re.search(r'<h1 class="results-heading">', body)
+
+
+def test_an_over_long_url_is_refused_with_a_message(search):
+    response = search.get("/search?q=" + "x" * 10_000, headers=BROWSER)
+    assert response.status_code == 414
+    assert "The URL is longer than" in response.get_data(as_text=True)
+
+
+def test_one_letter_words_are_not_searched_and_that_is_said(search):
+    page = page_of(search, "/search?q=a")
+    assert "Geben Sie zum Suchen mindestens zwei Buchstaben oder Ziffern ein." in page
+    assert "Keine Treffer für „<bdi>a</bdi>“" in page, "not everything, as if nothing was typed"
+
+
+# ---------------------------------------------------------------------------
+# For programs: JSON-LD (hydra) and OpenSearch.
+
+
+def test_the_search_as_json_ld_is_a_paged_hydra_collection(search):
+    response = search.get("/search?page=2", headers={"Accept": "application/ld+json"})
+    total = int(re.search(r"(\d+) Einträge", page_of(search, "/search")).group(1))
+    last = -(-total // PAGE_SIZE)
+    assert response.status_code == 200
+    assert response.mimetype == "application/ld+json"
+    assert response.headers["Content-Location"] == "/search.jsonld?page=2"
+    assert 'rel="alternate"; type="text/html"' in response.headers["Link"]
+    assert "Accept" in response.headers["Vary"]
+    data = response.get_json()
+    nodes = {node["@id"]: node for node in data["@graph"]}
+    collection = nodes["http://localhost/search"]
+    view = nodes["http://localhost/search?page=2"]
+    assert collection["@type"] == "hydra:Collection"
+    assert collection["hydra:view"] == {"@id": view["@id"]}
+    assert set(view["@type"]) == {"hydra:PartialCollectionView", "ItemList"}
+    assert view["hydra:first"] == {"@id": "http://localhost/search?page=1"}
+    assert view["hydra:previous"] == {"@id": "http://localhost/search?page=1"}
+    assert view["hydra:next"] == {"@id": "http://localhost/search?page=3"}
+    assert view["hydra:last"] == {"@id": f"http://localhost/search?page={last}"}
+    members = [m["@id"] for m in collection["hydra:member"]]
+    ordered = [m["@id"] for m in view["itemListElement"]["@list"]]
+    assert sorted(members) == sorted(ordered)
+    assert collection["hydra:totalItems"] == total
+    assert len(members) == PAGE_SIZE
+    final = search.get(f"/search.jsonld?page={last}").get_json()
+    assert not any("hydra:next" in node for node in final["@graph"]), "the last has no next"
+    for member in ordered:
+        node = nodes[member]
+        assert node["@type"] in ("GovernmentOrganization", "Organization", "Project", "Person")
+        assert node["name"]
+
+
+def test_the_json_ld_keeps_the_order_of_the_results(search):
+    html_order = results(search, "Familienbüro")
+    data = search.get("/search.jsonld?q=Familienb%C3%BCro").get_json()
+    view = next(n for n in data["@graph"] if "hydra:first" in n)
+    ordered = [
+        m["@id"].replace("http://localhost/id/", "/doc/") for m in view["itemListElement"]["@list"]
+    ]
+    assert ordered == html_order
+
+
+def test_opensearch_describes_the_search_and_every_page_links_it(search):
+    response = search.get("/opensearch.xml")
+    assert response.status_code == 200
+    assert response.content_type == "application/opensearchdescription+xml; charset=utf-8"
+    body = response.get_data(as_text=True)
+    assert '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">' in body
+    assert 'template="http://localhost/search?q={searchTerms}&amp;page={startPage?}"' in body
+    assert 'type="application/ld+json"' in body
+    assert "<ShortName>Offene Daten</ShortName>" in body
+    # an OpenSearch client that leaves the optional page empty gets the first page
+    assert page_of(search, "/search?q=Bildung&page=")
+    for path in ("/", "/search?q=x", "/doc/organization/bildungsbuero", "/impressum"):
+        page = page_of(search, path)
+        head = page.split("</head>")[0]
+        assert (
+            '<link rel="search" type="application/opensearchdescription+xml"'
+            ' href="/opensearch.xml" title="Offene Daten">' in head
+        )
+        assert '<link rel="alternate" type="application/atom+xml" href="/feed.atom"' in head
+        assert '<form class="site-search" role="search" method="get" action="/search"' in page
+
+
+# ---------------------------------------------------------------------------
+# The home page: the directory's entry, and the way into the data.
+
+
+def test_the_home_page_is_the_directorys_entry(search):
+    page = page_of(search, "/")
+    assert '<form class="search-form" role="search"' in page
+    assert '<nav class="facets"' in page
+    assert 'href="/search?kind=programme"' in page and 'href="/search?kind=person"' in page
+    assert '<a href="/search?kind=organization&amp;place=dessau-rosslau">Dessau-Roßlau</a>' in page
+    for path, sentence in (
+        ("/catalog", "Listet jeden Datensatz"),
+        ("/api", "Erklärt, wie Programme"),
+        ("/sparql", "Beantwortet Fragen"),
+        ("/dumps/all.ttl.gz", "in einer komprimierten Datei"),
+    ):
+        main, footer = page.split("</main>")
+        assert f'href="{path}"' in main and f'href="{path}"' in footer, path
+        assert sentence in main and sentence in footer, path
+
+
+def test_the_search_index_is_built_once_per_version_on_disk(search):
+    search.get("/search?q=Bildung")
+    versions = [p for p in (STATE_DIR / "versions").glob("*/search/*/.complete")]
+    assert versions, "the index is an artefact of the data version"
+
+
+def test_a_new_data_version_is_searchable_once_it_is_live(tmp_path):
+    data = copy_administration(tmp_path / "data")
+    app = make_app(data, RELOAD_INTERVAL=0)
+    client = app.test_client()
+    assert results(client, "Lesefoerderung") == []
+    source = data / "bildungsbuero-dessau-rosslau.yaml"
+    text = source.read_text(encoding="utf-8")
+    changed = text.replace("de: Lebenslanges Lernen", "de: Leseförderung", 1)
+    assert changed != text
+    (data / "new.tmp").write_text(changed, encoding="utf-8")
+    (data / "new.tmp").replace(source)
+    assert app.extensions["opendata"].refresh(), "the new version went live"
+    # its index was built before it went live: the first search finds the new keyword
+    assert results(client, "Lesefoerderung") == ["/doc/organization/bildungsbuero"]
+    assert results(client, "Lebenslanges") == []
