@@ -98,7 +98,9 @@ def test_rdflib_sparqlstore_reads_the_endpoint(server):
 
 
 def test_a_runaway_query_is_stopped_under_gunicorn_while_others_are_answered(server):
-    runaway = 'SELECT * WHERE { BIND(REGEX("' + "a" * 40 + '!", "^(a+)+$") AS ?x) }'
+    runaway = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    )
     outcome: dict = {}
 
     def run_away() -> None:
