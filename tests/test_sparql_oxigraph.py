@@ -135,3 +135,15 @@ def test_an_ask_in_an_unacceptable_format_is_refused_without_running(client):
     assert response.status_code == 406
     broken = get(client, "ASK { ?s ?p }", Accept="text/csv")
     assert broken.status_code == 400
+
+
+def test_counting_every_triple_is_answered_from_the_build_as_a_scan_would(client):
+    def count(query: str) -> int:
+        [row] = get(client, query).get_json()["results"]["bindings"]
+        return int(row["n"]["value"])
+
+    from_the_build = count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    scanned = count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(true) }")
+    assert from_the_build == scanned > 100
+    typed = get(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Accept="text/csv")
+    assert typed.get_data(as_text=True) == f"n\r\n{scanned}\r\n"
