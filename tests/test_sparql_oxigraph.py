@@ -147,3 +147,33 @@ def test_counting_every_triple_is_answered_from_the_build_as_a_scan_would(client
     assert from_the_build == scanned > 100
     typed = get(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", Accept="text/csv")
     assert typed.get_data(as_text=True) == f"n\r\n{scanned}\r\n"
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_sparql_json_written_from_oxigraph_is_byte_for_byte_rdflibs(truncated):
+    import itertools
+
+    import pyoxigraph
+    from rdflib import Variable
+    from rdflib.query import Result
+
+    from opendata.formats import SPARQL_JSON
+    from opendata.sparql.evaluation import binding, solutions_json
+    from opendata.sparql.results import solutions_body
+
+    query = (
+        "SELECT ?iri ?text ?german ?number ?date ?flag ?nothing ?blank WHERE { VALUES "
+        '(?iri ?text ?german ?number ?date ?flag) { (<urn:x:a> "a\\tb \\"ü\\" <x>" "Büro"@de '
+        '3 "2024-01-01"^^<http://www.w3.org/2001/XMLSchema#date> true) '
+        '(<urn:x:b> "c" "d"@en-GB 1.5 "x"^^<urn:x:type> false) } BIND(BNODE("b") AS ?blank) }'
+    )
+    outcome = pyoxigraph.Store().query(query)
+    variables = [Variable(v.value) for v in outcome.variables]
+    columns = list(reversed(variables))  # SELECT * may reorder the head only
+    solutions = list(itertools.islice(outcome, 2))
+    result = Result("SELECT")
+    result.vars = columns
+    result.bindings = [binding(variables, solution) for solution in solutions]
+    assert solutions_json(columns, variables, solutions, truncated) == solutions_body(
+        result, SPARQL_JSON, truncated
+    )

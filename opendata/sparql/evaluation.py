@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import signal
@@ -27,11 +28,12 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 from rdflib.term import Node
 
-from ..formats import Format
+from ..formats import HTML, SPARQL_JSON, Format
 from .guard import QUERY_BASE, Screened, check, counted_variable, screen
 from .results import (
     ALL_FORMATS,
     GRAPH_FORMS,
+    TRUNCATION_NOTE,
     Accepted,
     Answer,
     QueryError,
@@ -113,13 +115,17 @@ def evaluate(
     truncated = False
     if form == "ASK":
         result.askAnswer = bool(outcome)
-    else:
-        variables = [Variable(v.value) for v in outcome.variables]
-        # Solutions come lazily: take one more than the limit, no more.
-        rows = [binding(variables, row) for row in itertools.islice(outcome, limit + 1)]
-        truncated = len(rows) > limit
-        result.vars = in_order_of_appearance(variables, text) if screened.select_all else variables
-        result.bindings = rows[:limit]
+        return Answer(solutions_body(result, fmt, truncated), fmt.name, form, truncated)
+    variables = [Variable(v.value) for v in outcome.variables]
+    columns = in_order_of_appearance(variables, text) if screened.select_all else variables
+    # Solutions come lazily: take one more than the limit, no more.
+    solutions = list(itertools.islice(outcome, limit + 1))
+    truncated = len(solutions) > limit
+    if fmt in (SPARQL_JSON, HTML):
+        body = solutions_json(columns, variables, solutions[:limit], truncated)
+        return Answer(body, fmt.name, form, truncated)
+    result.vars = columns
+    result.bindings = [binding(variables, solution) for solution in solutions[:limit]]
     return Answer(solutions_body(result, fmt, truncated), fmt.name, form, truncated)
 
 
@@ -129,6 +135,42 @@ def counted(variable: Variable, triples: int, fmt: Format) -> Answer:
     result.vars = [variable]
     result.bindings = [{variable: Literal(triples)}]
     return Answer(solutions_body(result, fmt, False), fmt.name, "SELECT", False)
+
+
+def solutions_json(
+    columns: list[Variable], variables: list[Variable], solutions: list, truncated: bool
+) -> bytes:
+    """SPARQL JSON, written straight from Oxigraph's terms: the very bytes rdflib's
+    writer gives (``solutions_body``), several times faster for large results."""
+    names = [str(variable) for variable in variables]
+    bindings = []
+    for solution in solutions:
+        row = {}
+        for name, value in zip(names, solution, strict=True):
+            if value is not None:
+                row[name] = term_json(value)
+        bindings.append(row)
+    head: dict = {"vars": [str(column) for column in columns]}
+    if truncated:
+        head["link"] = [str(TRUNCATION_NOTE)]
+    data = {"results": {"bindings": bindings}, "head": head}
+    return json.dumps(data, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def term_json(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.Literal):
+        found = {"type": "literal", "value": term.value}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            found["datatype"] = term.datatype.value
+        return found
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    rdflib_term(term)  # raises the error for triple terms
+    raise AssertionError(term)
 
 
 def binding(variables: list[Variable], solution: ox.QuerySolution) -> dict[Variable, Node]:
