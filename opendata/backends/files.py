@@ -20,9 +20,10 @@ from flask import Flask
 
 from ..records import DATA_SUFFIXES, InvalidData, load_directory
 from ..records.references import lost
-from ..sparql.engine import Limits, QueryEngine, RdflibEngine
+from ..sparql import building
+from ..sparql.engine import Limits, OxigraphEngine, QueryEngine
 from ..store import PublishedStore
-from .watching import Watched, prepare, refreeze
+from .watching import Watched, on_new_version, prepare, refreeze
 
 
 class FileBackend(Watched):
@@ -30,6 +31,7 @@ class FileBackend(Watched):
         super().__init__(app, app.config["RELOAD_INTERVAL"])
         self.directory = Path(app.config["DATA_DIR"])
         self.fingerprint = fingerprint(self.directory)
+        on_new_version(app, building.prepare)  # the SPARQL store, before a version goes live
         self.store = self._load()
         self.refused: str | None = None
         self.problems: list[str] = []
@@ -67,8 +69,10 @@ class FileBackend(Watched):
             return True
 
     def query_engine(self, store: PublishedStore, limits: Limits) -> QueryEngine:
-        """rdflib in query processes of this server, over the whole published graph."""
-        return RdflibEngine(store.union(), store.version, limits)
+        """Oxigraph in query processes of this server, over the version's store on disk."""
+        path = building.ensure(self.app, store)
+        triples = building.triples_in(self.app, store.version)
+        return OxigraphEngine(path, store.version, limits, triples)
 
     @classmethod
     def publish(cls, app: Flask, directory: Path) -> str:

@@ -2,10 +2,11 @@
 
 The web layer speaks to a ``QueryEngine``: query text (in the internal base) and what
 the client accepts in, an ``Answer`` or a ``QueryError`` back. The default engine,
-``RdflibEngine``, evaluates queries with rdflib against the published graph held in
-a few query processes, under the configured limits. An engine that forwards to a
-SPARQL 1.1 store (for data that outgrows one machine) implements the same protocol
-and keeps the same guard and limits.
+``OxigraphEngine``, evaluates queries with Oxigraph in a few query processes that
+share the version's on-disk store (``opendata.sparql.building``), under the
+configured limits. An engine that forwards to a SPARQL 1.1 store (for data that
+outgrows one machine) implements the same protocol and keeps the same guard and
+limits.
 
 The backend (``opendata.backends``) says which engine serves its data. One engine
 serves one data version: when the data is republished, the next query
@@ -20,10 +21,10 @@ import threading
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from rdflib import Graph
 
 from ..publishing import current_store
 from ..store import PublishedStore
@@ -32,9 +33,9 @@ from .tasks import READY, Setup, Task
 from .workers import Busy, Crashed, Overrun, WorkerPool
 
 EXTENSION = "opendata.sparql"
-# The module a query process runs; only query processes import the SPARQL parser.
+# The module a query process runs; only query processes import Oxigraph and the parser.
 QUERY_PROCESS = "opendata.sparql.evaluation"
-# A freshly started engine may need this long to load the data into its processes.
+# A freshly started engine may need this long to start its processes.
 START_ALLOWANCE = 15.0
 
 
@@ -72,16 +73,19 @@ class QueryEngine(Protocol):
     def close(self) -> None: ...
 
 
-class RdflibEngine:
-    """rdflib in-memory evaluation in query processes that are killed when they overrun."""
+class OxigraphEngine:
+    """Oxigraph evaluation in query processes that are killed when they overrun.
 
-    def __init__(self, graph: Graph, version: str, limits: Limits):
+    ``store`` is the directory of the version's Oxigraph store; each process opens it
+    read-only. ``triples``, counted when it was built, answers the query that counts
+    every triple without a scan.
+    """
+
+    def __init__(self, store: Path, version: str, limits: Limits, triples: int | None = None):
         self.version = version
         self.limits = limits
         self.pid = os.getpid()
-        setup = Setup(
-            graph.serialize(format="nt", encoding="utf-8"), limits.memory_mb, limits.timeout
-        )
+        setup = Setup(str(store), limits.memory_mb, limits.timeout, triples)
         self.pool = WorkerPool(QUERY_PROCESS, setup, READY, limits.workers)
 
     def query(self, text: str, accepted: Accepted) -> Answer:

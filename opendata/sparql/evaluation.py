@@ -1,142 +1,240 @@
-"""Running one query against the published graph, inside a query process.
+"""Running one query against the published data, inside a query process.
 
-A query process (see ``opendata.sparql.workers``) loads the published triples, warms
-up every code path a query can take, and then shuts itself off from the outside
-world before it takes its first query: rdflib's graph loading is switched off, and
-a Python audit hook refuses every network connection, name lookup, outbound request
-and every file opened other than Python code. That is a second wall behind the
-guard, which already refuses SERVICE, FROM and updates. A memory limit stops a query
-that would swallow the machine; the time limit is enforced from outside, by the pool.
+A query process (see ``opendata.sparql.workers``) opens the data version's Oxigraph
+store read-only (``opendata.sparql.building`` made it; every process on the host
+shares its files and the page cache, none holds a copy of the data), warms up every
+code path a query can take, and then shuts itself off from the outside world before
+it takes its first query (``opendata.sparql.sandbox``): no network, no new processes,
+no files but Python code, a memory cap. That is a second wall behind the guard, which
+already refuses SERVICE, FROM and updates. The time limit is enforced from outside,
+by the pool.
+
+Oxigraph evaluates; its answers are turned into rdflib terms and written by the same
+code as before (``opendata.sparql.results``), so every format keeps its bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import signal
-import sys
 from multiprocessing.connection import Connection
 
-import rdflib.plugins.sparql
-from rdflib import Dataset, Graph, Variable
-from rdflib.plugins.sparql.evaluate import evalQuery
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
+from rdflib.term import Node
 
-from ..formats import Format
-from .guard import CheckedQuery, check
+from ..formats import HTML, SPARQL_JSON, Format
+from .guard import QUERY_BASE, Screened, check, counted_variable, screen
 from .results import (
     ALL_FORMATS,
     GRAPH_FORMS,
+    TRUNCATION_NOTE,
     Accepted,
     Answer,
     QueryError,
     graph_body,
+    in_order_of_appearance,
     solutions_body,
 )
+from .sandbox import shut_off
 from .tasks import READY, Setup, Task
 
 BACKSTOP_SECONDS = 2.0
 QUERY_NICENESS = 10
-
-_FORBIDDEN_EVENTS = frozenset(
-    {
-        "socket.connect",
-        "socket.bind",
-        "socket.getaddrinfo",
-        "socket.gethostbyname",
-        "socket.gethostbyaddr",
-        "socket.sendto",
-        "socket.sendmsg",
-        "urllib.Request",
-        "http.client.connect",
-        "ftplib.connect",
-        "smtplib.connect",
-        "subprocess.Popen",
-        "os.system",
-        "os.exec",
-        "os.posix_spawn",
-        "os.spawn",
-    }
-)
-_CODE_SUFFIXES = (".py", ".pyc", ".so")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+MAX_MESSAGE = 300
 
 _WARM_UP = (
     "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(REGEX(STR(?o), 'a', 'i') || ?o = NOW()) } LIMIT 2",
+    "SELECT * WHERE { VALUES (?a ?b ?c) { (<urn:x:a> 'b'@de 1) } OPTIONAL { ?a ?b ?c } }",
     "ASK { ?s ?p ?o }",
     "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 2",
     "DESCRIBE ?s WHERE { ?s ?p ?o } LIMIT 1",
+    "SELECT * WHERE { ?s ?p }",
     "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }",
 )
 
 
-def load_dataset(ntriples: bytes) -> Dataset:
-    """The published triples as the default graph of a dataset without named graphs.
+def open_store(path: str) -> ox.Store:
+    """The version's store, read-only: its default graph is the published union."""
+    return ox.Store.read_only(path)
 
-    A dataset rather than a bare graph, so that ``GRAPH ?g { … }`` finds nothing, as
-    SPARQL says, instead of failing.
+
+def execute(store: ox.Store, task: Task, triples: int | None = None) -> Answer | QueryError:
+    """Answer a task; every failure becomes a QueryError with a message for the client.
+
+    ``triples``, the number of triples in the store, answers the query that counts them.
     """
-    dataset = Dataset()
-    dataset.default_context.parse(data=ntriples, format="nt")
-    return dataset
-
-
-def execute(dataset: Dataset, task: Task) -> Answer | QueryError:
-    """Answer a task; every failure becomes a QueryError with a message for the client."""
     try:
-        checked = check(task.text)
-        fmt = task.accepted.choose(checked.form)
-        return _evaluate(dataset, checked, fmt, task.max_rows)
+        return evaluate(store, task.text, task.accepted, task.max_rows, triples)
     except QueryError as error:
         return error
     except MemoryError:
         return QueryError(503, "The query needed more memory than a query may use.")
     except RecursionError:
         return QueryError(400, "The query is nested too deeply to be evaluated.")
-    except Exception as error:  # rdflib signals evaluation errors with plain exceptions
+    except Exception as error:  # Oxigraph reports evaluation errors as plain exceptions
         return QueryError(400, f"The query could not be evaluated: {error}")
 
 
-def _evaluate(dataset: Dataset, checked: CheckedQuery, fmt: Format, limit: int) -> Answer:
-    outcome = evalQuery(dataset, checked.query)
-    if checked.form in GRAPH_FORMS:
-        graph, truncated = capped_graph(outcome["graph"], limit)
-        body = graph_body(graph, fmt, truncated, limit)
-    else:
-        result = Result(checked.form)
-        truncated = False
-        if checked.form == "ASK":
-            result.askAnswer = outcome["askAnswer"]
-        else:
-            # Solutions are generated lazily: take one more than the limit, no more.
-            rows = list(itertools.islice(outcome["bindings"], limit + 1))
-            truncated = len(rows) > limit
-            result.vars = outcome["vars_"]
-            if checked.select_all:
-                result.vars = in_order_of_appearance(result.vars, checked.text)
-            result.bindings = rows[:limit]
-        body = solutions_body(result, fmt, truncated)
-    return Answer(body, fmt.name, checked.form, truncated)
+def evaluate(
+    store: ox.Store, text: str, accepted: Accepted, limit: int, triples: int | None = None
+) -> Answer:
+    screened = screen(text)
+    if triples is not None and (name := counted_variable(text)):
+        return counted(Variable(name), triples, accepted.choose("SELECT"))
+    if screened.form is None:  # not a query as far as the screen can tell: let rdflib say
+        checked = check(text)
+        screened = Screened(checked.form, checked.select_all)
+    try:
+        fmt, refusal = accepted.choose(screened.form), None
+    except QueryError as error:  # a syntax error is reported first, as for any query
+        fmt, refusal = None, error
+        if screened.form == "ASK":  # Oxigraph answers ASK as it parses it: don't run it
+            check(text)
+    try:
+        # parses; solutions and triples are computed as they are read
+        outcome = store.query(text, base_iri=str(QUERY_BASE))
+    except SyntaxError as error:
+        raise syntax_error(text, error) from None
+    if refusal is not None:
+        raise refusal
+    form = form_of(outcome, screened.form)
+    if form != screened.form:
+        fmt = accepted.choose(form)
+    if form in GRAPH_FORMS:
+        graph, truncated = graph_of(outcome, limit)
+        return Answer(graph_body(graph, fmt, truncated, limit), fmt.name, form, truncated)
+    result = Result(form)
+    truncated = False
+    if form == "ASK":
+        result.askAnswer = bool(outcome)
+        return Answer(solutions_body(result, fmt, truncated), fmt.name, form, truncated)
+    variables = [Variable(v.value) for v in outcome.variables]
+    columns = in_order_of_appearance(variables, text) if screened.select_all else variables
+    # Solutions come lazily: take one more than the limit, no more.
+    solutions = list(itertools.islice(outcome, limit + 1))
+    truncated = len(solutions) > limit
+    if fmt in (SPARQL_JSON, HTML):
+        body = solutions_json(columns, variables, solutions[:limit], truncated)
+        return Answer(body, fmt.name, form, truncated)
+    result.vars = columns
+    result.bindings = [binding(variables, solution) for solution in solutions[:limit]]
+    return Answer(solutions_body(result, fmt, truncated), fmt.name, form, truncated)
 
 
-def in_order_of_appearance(variables: list[Variable], text: str) -> list[Variable]:
-    """SELECT * columns in the order the query names them (rdflib collects them in a set)."""
-
-    def first_mention(variable: Variable) -> int:
-        found = re.search(rf"[?$]{re.escape(str(variable))}(?![\w\u00b7-])", text)
-        return found.start() if found else len(text)
-
-    return sorted(variables, key=first_mention)
+def counted(variable: Variable, triples: int, fmt: Format) -> Answer:
+    """The answer to ``SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }``, known in advance."""
+    result = Result("SELECT")
+    result.vars = [variable]
+    result.bindings = [{variable: Literal(triples)}]
+    return Answer(solutions_body(result, fmt, False), fmt.name, "SELECT", False)
 
 
-def capped_graph(graph: Graph, limit: int) -> tuple[Graph, bool]:
-    if len(graph) <= limit:
-        return graph, False
-    capped = Graph(namespace_manager=graph.namespace_manager)
-    for triple in itertools.islice(graph, limit):
-        capped.add(triple)
-    return capped, True
+def solutions_json(
+    columns: list[Variable], variables: list[Variable], solutions: list, truncated: bool
+) -> bytes:
+    """SPARQL JSON, written straight from Oxigraph's terms: the very bytes rdflib's
+    writer gives (``solutions_body``), several times faster for large results."""
+    names = [str(variable) for variable in variables]
+    bindings = []
+    for solution in solutions:
+        row = {}
+        for name, value in zip(names, solution, strict=True):
+            if value is not None:
+                row[name] = term_json(value)
+        bindings.append(row)
+    head: dict = {"vars": [str(column) for column in columns]}
+    if truncated:
+        head["link"] = [str(TRUNCATION_NOTE)]
+    data = {"results": {"bindings": bindings}, "head": head}
+    return json.dumps(data, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def term_json(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.Literal):
+        found = {"type": "literal", "value": term.value}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            found["datatype"] = term.datatype.value
+        return found
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    rdflib_term(term)  # raises the error for triple terms
+    raise AssertionError(term)
+
+
+def binding(variables: list[Variable], solution: ox.QuerySolution) -> dict[Variable, Node]:
+    """One solution as rdflib's results writers take it: bound variables only."""
+    values = zip(variables, solution, strict=True)
+    return {name: rdflib_term(value) for name, value in values if value is not None}
+
+
+def form_of(outcome: object, expected: str) -> str:
+    if isinstance(outcome, ox.QueryBoolean):
+        return "ASK"
+    if isinstance(outcome, ox.QueryTriples):
+        return expected if expected in GRAPH_FORMS else "CONSTRUCT"
+    return "SELECT"
+
+
+def graph_of(triples: ox.QueryTriples, limit: int) -> tuple[Graph, bool]:
+    """The first ``limit`` distinct triples as a graph, and whether there were more."""
+    graph = Graph()
+    seen: set[tuple[Node, Node, Node]] = set()
+    for triple in triples:
+        statement = (
+            rdflib_term(triple.subject),
+            rdflib_term(triple.predicate),
+            rdflib_term(triple.object),
+        )
+        if statement in seen:
+            continue
+        if len(seen) == limit:
+            return graph, True
+        seen.add(statement)
+        graph.add(statement)
+    return graph, False
+
+
+def rdflib_term(term: object) -> Node:
+    """An Oxigraph term as the rdflib term the result writers take."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise QueryError(400, "The result holds triple terms, which no result format here can carry.")
+
+
+def syntax_error(text: str, error: SyntaxError) -> QueryError:
+    """rdflib's explanation where it has one (line and column, unknown prefixes, updates),
+    else Oxigraph's."""
+    try:
+        check(text)
+    except QueryError as explained:
+        return explained
+    message = str(error)
+    position = _POSITION.match(message)
+    if position:
+        line, column = position.groups()
+        message = f"{message[position.end() :]} (line:{line}, col:{column})"
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + "…"
+    return QueryError(400, f"Syntax error: {message}")
 
 
 def main(fd: int) -> None:
@@ -144,30 +242,31 @@ def main(fd: int) -> None:
     # Ctrl-C on a development server is the server's business; the process ends
     # when the pool's end of the connection closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A query that runs out of memory aborts Oxigraph; symbolising a backtrace first
+    # would take seconds (read before the first panic, so set here).
+    os.environ["RUST_BACKTRACE"] = "0"
     connection = Connection(fd)
     # the pool may go away (server shut down, or this process replaced): end quietly
     with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):
         serve(connection, connection.recv())
 
 
-def prepare(setup: Setup) -> Dataset:
-    """Load the data, warm up, then shut this process off from the network and files."""
+def prepare(setup: Setup) -> ox.Store:
+    """Open the data, warm up, then shut this process off from the network and files."""
     # Queries yield the CPU to page requests: a burst of slow queries must not slow
     # down the documents that citizens and harvesters fetch.
     os.nice(QUERY_NICENESS)
-    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-    dataset = load_dataset(setup.ntriples)
+    store = open_store(setup.store)
     for text in _WARM_UP:
         for fmt in ALL_FORMATS:
-            execute(dataset, Task(text, Accepted(None, (fmt.name,)), 1))
-    _limit_memory(setup.memory_mb)
-    sys.addaudithook(_refuse_outside_access)
-    return dataset
+            execute(store, Task(text, Accepted(None, (fmt.name,)), 1))
+    shut_off(setup.memory_mb)
+    return store
 
 
 def serve(connection: Connection, setup: Setup) -> None:
     """Answer tasks until the connection closes."""
-    dataset = prepare(setup)
+    store = prepare(setup)
     # Should the pool itself be gone, the kernel still ends an overrunning query.
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     connection.send(READY)
@@ -177,29 +276,9 @@ def serve(connection: Connection, setup: Setup) -> None:
         except (EOFError, OSError):  # the pool closed its end, or its process ended
             return
         signal.setitimer(signal.ITIMER_REAL, setup.timeout + BACKSTOP_SECONDS)
-        answer = execute(dataset, task)
+        answer = execute(store, task, setup.triples)
         signal.setitimer(signal.ITIMER_REAL, 0)
         try:
             connection.send(answer)
         except MemoryError:
             connection.send(QueryError(503, "The result is larger than a query may produce."))
-
-
-def _refuse_outside_access(event: str, args: tuple) -> None:
-    if event in _FORBIDDEN_EVENTS:
-        raise PermissionError(f"{event} is not allowed while answering a query")
-    if event == "open" and not (isinstance(args[0], str) and args[0].endswith(_CODE_SUFFIXES)):
-        raise PermissionError("opening files is not allowed while answering a query")
-
-
-def _limit_memory(megabytes: int) -> None:
-    """Cap this process's address space at what it uses now plus ``megabytes``."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as statm:
-            pages = int(statm.read().split()[0])
-    except (ImportError, OSError):
-        return  # not Linux: the time limit still holds
-    limit = pages * resource.getpagesize() + megabytes * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -1,18 +1,33 @@
 """What the endpoint agrees to run: one read-only SPARQL 1.1 query over the published data.
 
-The text is parsed with rdflib's own parser and the decision is taken on the parsed
-algebra, not on the text, so no spelling, comment or escape can slip past it:
+Refused with 400, whatever the spelling, comment or escape:
 
-- an update (INSERT, DELETE, LOAD, CLEAR, …) is refused: this is a query-only service;
-- ``SERVICE`` is refused: rdflib would send the inner query to any URL it names;
-- ``FROM`` and ``FROM NAMED`` are refused: rdflib would fetch and parse (over HTTP or
-  from a ``file:`` IRI) any graph they name that it does not hold.
+- an update (INSERT, DELETE, LOAD, CLEAR, …): this is a query-only service;
+- ``SERVICE``: Oxigraph (like rdflib) would send the inner query to any URL it names;
+- ``FROM`` and ``FROM NAMED``: every query runs against the published data.
 
-Parsing runs inside a query process too, under the same time limit as evaluation.
+``screen`` decides before Oxigraph sees the text, in microseconds: it splits the
+text into SPARQL's tokens (strings, IRIs, comments, variables, prefixed names, …)
+and refuses every bare word or prefix that *contains* ``service`` or ``from``, in
+any case, so that no way Oxigraph's parser might read a keyword out of the text
+(it needs no space before or after one: ``1SERVICE:x`` is ``1``, ``SERVICE``,
+``:x``) gets through. Only strings, IRIs and comments hide text, and they are read
+as Oxigraph reads them, or more widely where Oxigraph would then refuse the query.
+The text is screened as written and with its ``\\u`` escapes decoded. Oxigraph's
+query parser takes no updates at all.
+
+``check`` parses with rdflib and decides on the algebra: the SPARQL-store backend
+uses it (with ``screen``), and the embedded engine asks it to explain a query
+Oxigraph could not parse, since its messages name lines, columns and prefixes.
+
+Both run inside a query process (or before a query is forwarded to the store),
+under the same time limit as evaluation.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -104,3 +119,122 @@ def _nodes(root: CompValue) -> Iterator[CompValue]:
             stack.extend(dict.values(item) if isinstance(item, dict) else item.values())
         elif isinstance(item, (list, tuple, set, frozenset, ParseResults)):
             stack.extend(item)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """What ``screen`` found out about a query it lets through."""
+
+    form: str | None  # SELECT, ASK, CONSTRUCT or DESCRIBE; None: not a query it recognises
+    select_all: bool = False
+
+
+# Tokens that hide text from the keyword test, and tokens that are names. Strings and
+# IRIs are read at least as widely as Oxigraph reads them: a wider reading takes in
+# only text that Oxigraph would then refuse (a backslash is an error outside them, and
+# a keyword cannot be followed by what an IRI may not hold: ``{``, a space, ``<``).
+# Name characters are fewer than SPARQL's: a name cut short leaves a word to test.
+_TOKEN = re.compile(
+    r"""
+      (?P<space>[ \t\r\n]+)
+    | (?P<comment>\#[^\r\n]*)
+    | (?P<string>'{3}(?:(?:'|'')?(?:[^'\\]|\\.))*'{3}
+               |"{3}(?:(?:"|"")?(?:[^"\\]|\\.))*"{3}
+               |'(?:[^'\\\r\n]|\\.)*'
+               |"(?:[^"\\\r\n]|\\.)*")
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\.)*>)
+    | (?P<variable>[?$]\w*)
+    | (?P<blank>_:\w*)
+    | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<prefixed>\w*:[\w:-]*)
+    | (?P<word>\w+)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_FORM_WORDS = {"select": "SELECT", "ask": "ASK", "construct": "CONSTRUCT", "describe": "DESCRIBE"}
+_PROLOGUE_WORDS = {"base", "prefix", "version"}
+
+
+def screen(text: str) -> Screened:
+    """QueryError 400 for SERVICE, FROM or FROM NAMED anywhere; the form of the query."""
+    unescaped = _CODEPOINT.sub(_decode, text)
+    words = _words(text)
+    for found in (words, _words(unescaped)) if unescaped != text else (words,):
+        for word in found:
+            if "service" in word:
+                raise QueryError(400, NO_SERVICE)
+            if "from" in word:
+                raise QueryError(400, NO_DATASET)
+    return _form(text)
+
+
+def _words(text: str) -> Iterator[str]:
+    """Bare words and the prefixes of prefixed names, case-folded."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            yield match.group().casefold()
+        elif kind == "prefixed":
+            yield match.group().partition(":")[0].casefold()
+
+
+def _form(text: str) -> Screened:
+    tokens = (
+        (m.lastgroup, m.group())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("space", "comment")
+    )
+    for kind, value in tokens:
+        if kind != "word":
+            continue
+        word = value.casefold()
+        if word in _PROLOGUE_WORDS:
+            continue
+        form = _FORM_WORDS.get(word)
+        if form is None:
+            return Screened(None)
+        select_all = False
+        if form == "SELECT":
+            following = [v for _, v in itertools.islice(tokens, 2)]
+            if following and following[0].casefold() in ("distinct", "reduced"):
+                following = following[1:]
+            select_all = bool(following) and following[0] == "*"
+        return Screened(form, select_all)
+    return Screened(None)
+
+
+def _decode(match: re.Match) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group()
+
+
+def counted_variable(text: str) -> str | None:
+    """The variable of ``SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }``, however spaced and
+    commented, with ``DISTINCT`` or not; None for any other query.
+
+    That query counts every triple of the default graph, which the store's build has
+    counted already: it is answered from that count, not by a scan.
+    """
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("space", "comment") or token == "." or token.casefold() == "where":
+            continue
+        tokens.append(token if kind == "variable" else token.casefold())
+    if tokens[4:5] == ["distinct"]:
+        del tokens[4]
+    shape = ["select", "(", "count", "(", "*", ")", "as", "?", ")", "{", "?", "?", "?", "}"]
+    if len(tokens) != len(shape):
+        return None
+    for token, expected in zip(tokens, shape, strict=True):
+        if expected == "?":
+            if token[0] not in "?$" or len(token) < 2:
+                return None
+        elif token != expected:
+            return None
+    names = {v[1:] for v in tokens[10:13]}
+    if len(names) != 3 or tokens[7][1:] in names:
+        return None
+    return tokens[7][1:]

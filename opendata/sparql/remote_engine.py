@@ -1,7 +1,7 @@
 """The query engine for a shared SPARQL 1.1 store: same guard, same limits, same formats.
 
-Queries are checked here exactly as the in-process engine checks them (no updates,
-no SERVICE, no FROM), then forwarded to the store with the published union as the
+Queries are screened as the embedded engine screens them and parsed with rdflib (no
+updates, no SERVICE, no FROM), then forwarded to the store with the published union as the
 only graph of the dataset, so nothing else in the store can be read. The answer is
 fetched as SPARQL JSON or N-Triples, capped to the row limit and serialised by the
 same code as the in-process engine's. The store should enforce the same time limit
@@ -19,9 +19,17 @@ from rdflib.query import Result
 from ..remote import SparqlClient, StoreError, StoreUnavailable, TooLarge
 from ..safe_rdf import parse_ntriples
 from ..sparql_store import PUBLISHED
-from .evaluation import capped_graph, in_order_of_appearance
-from .guard import QUERY_BASE, check
-from .results import GRAPH_FORMS, Accepted, Answer, QueryError, graph_body, solutions_body
+from .guard import QUERY_BASE, check, screen
+from .results import (
+    GRAPH_FORMS,
+    Accepted,
+    Answer,
+    QueryError,
+    capped_graph,
+    graph_body,
+    in_order_of_appearance,
+    solutions_body,
+)
 
 # A result larger than this is refused before it is parsed.
 MAX_RESULT_BYTES = 64 * 1024 * 1024
@@ -38,6 +46,7 @@ class RemoteEngine:
         self.pid = os.getpid()
 
     def query(self, text: str, accepted: Accepted) -> Answer:
+        screen(text)  # the store is Oxigraph too: refuse what its parser could read as SERVICE
         checked = check(text)
         fmt = accepted.choose(checked.form)
         graph_form = checked.form in GRAPH_FORMS

@@ -15,10 +15,12 @@ head of SPARQL JSON and XML, a comment in Turtle, N-Triples and RDF/XML).
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from dataclasses import dataclass
 
-from rdflib import Graph
+from rdflib import Graph, Variable
 from rdflib.query import Result
 
 from .. import uris
@@ -188,3 +190,23 @@ def graph_body(graph: Graph, fmt: Format, truncated: bool, limit: int) -> bytes:
             return declaration + newline + f"<!-- {note} -->\n".encode() + rest
         return f"<!-- {note} -->\n".encode() + body
     return body
+
+
+def in_order_of_appearance(variables: list[Variable], text: str) -> list[Variable]:
+    """SELECT * columns in the order the query names them (engines sort or hash them)."""
+
+    def first_mention(variable: Variable) -> int:
+        found = re.search(rf"[?$]{re.escape(str(variable))}(?![\w\u00b7-])", text)
+        return found.start() if found else len(text)
+
+    return sorted(variables, key=first_mention)
+
+
+def capped_graph(graph: Graph, limit: int) -> tuple[Graph, bool]:
+    """At most ``limit`` triples of a graph, and whether some were left out."""
+    if len(graph) <= limit:
+        return graph, False
+    capped = Graph(namespace_manager=graph.namespace_manager)
+    for triple in itertools.islice(graph, limit):
+        capped.add(triple)
+    return capped, True

@@ -1,5 +1,5 @@
 """What the engine and its query processes say to each other (kept free of heavy imports:
-the web process needs these, not the SPARQL parser)."""
+the web process needs these, not Oxigraph or the SPARQL parser)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ READY = "ready"
 class Setup:
     """What a query process is started with."""
 
-    ntriples: bytes  # the published graph, internal base
+    store: str  # directory of the version's Oxigraph store (internal base), opened read-only
     memory_mb: int  # memory a query may add to the process
     timeout: float  # the pool kills an overrunning process after this many seconds
+    triples: int | None = None  # how many triples the store holds, counted by its build
 
 
 @dataclass(frozen=True)

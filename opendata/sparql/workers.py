@@ -1,10 +1,12 @@
 """A small pool of query processes, and the time limit that holds.
 
-rdflib has no timeout and a thread cannot be stopped, so every query runs in a
-process of its own: the pool hands a query to an idle process and waits for the
-answer at most the time limit. A process that overruns is killed (SIGKILL: a
-regular expression backtracking inside ``re`` never gets to run a signal handler)
-and a fresh one takes its place, while the other processes go on answering.
+Oxigraph's Python binding has no timeout and a thread cannot be stopped, so every
+query runs in a process of its own: the pool hands a query to an idle process and
+waits for the answer at most the time limit. A process that overruns is killed
+(SIGKILL: code running in Rust, or anywhere outside the interpreter's loop, never
+gets to run a signal handler) and a fresh one takes its place, while the other
+processes go on answering. A process opens the data in milliseconds (the store is
+on disk), so a replacement is ready almost at once.
 
 The processes are fresh interpreters (``python -c``), not forks of the web server:
 forking a threaded server can copy a lock another thread holds, and multiprocessing's
@@ -30,7 +32,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-START_TIMEOUT = 60.0  # seconds a new process may take to load the data and warm up
+START_TIMEOUT = 60.0  # seconds a new process may take to open the data and warm up
 RESTART_DELAY = 1.0
 START_ATTEMPTS = 5  # a process that keeps failing to start points at a broken installation
 # The directory that holds the ``opendata`` package, so that a child can import it.

@@ -1,0 +1,357 @@
+"""Benchmark of the SPARQL endpoint: its cost at scale, and its throughput against
+rdflib-endpoint on the same data.
+
+    .venv/bin/python bench/sparql.py --sizes 1000 10000 100000
+    .venv/bin/python bench/sparql.py --sizes 1000 --compare /tmp/rdflib-endpoint-venv
+
+Part 1, at each size (``bench/generate.py`` organisations, written to ``--data-root``
+if not there yet): the time to build the version's Oxigraph store and its size on
+disk (kept in ``--data-root`` with its figures, and reused by later runs: delete
+``state-N`` to build again); then the service under gunicorn (2 workers × 8 threads,
+2 query processes each): resident memory of a query process, ``COUNT(*)`` over every
+triple and a small SELECT, each the median of several requests with a new query text
+(POST: nothing comes from a cache).
+
+Part 2 (``--compare VENV``, a virtual environment outside this repository with
+``pip install rdflib-endpoint uvicorn``): rdflib-endpoint serves the service's own
+N-Triples dump of the same data (``/dumps/all.nt``, so the URIs are the same), and
+wrk drives both on loopback with a new query text on every request, in alternating
+samples (one second for lookups, three longer ones for heavier queries); the table
+gives the medians and the ratio. Nothing here asserts
+a duration: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402
+from bench.run import GUNICORN, Load, fetch, free_port, stop, wrk  # noqa: E402
+from opendata.sparql.examples import EXAMPLES  # noqa: E402
+
+SCHEMA = "https://schema.org/"
+QUERY_PROCESS = "opendata.sparql.evaluation"
+WORKERS = 2
+# wrk: each request a new query text (a random organisation and a numbered comment).
+FRESH_LUA = """
+counter = 0
+templates = {}
+for line in io.lines(os.getenv("BENCH_TEMPLATES")) do templates[#templates + 1] = line end
+organisations = tonumber(os.getenv("BENCH_ORGANISATIONS"))
+math.randomseed(os.time())
+local function encode(text)
+  return (text:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+request = function()
+  counter = counter + 1
+  local template = templates[(counter % #templates) + 1]
+  local query = template:gsub("{n}", tostring(math.random(0, organisations - 1)))
+  query = query .. "\\n#" .. counter
+  return wrk.format("GET", wrk.path .. "?query=" .. encode(query))
+end
+"""
+# One line each; {base} is the service's URL, {n} an organisation.
+ORG = "<{base}/id/organization/buero-n{n}>"
+LOOKUPS = [
+    f"SELECT ?name WHERE {{ {ORG} <{SCHEMA}name> ?name }}",
+    f"SELECT ?telephone ?email WHERE {{ {ORG} <{SCHEMA}contactPoint> ?p ."
+    f" OPTIONAL {{ ?p <{SCHEMA}telephone> ?telephone }}"
+    f" OPTIONAL {{ ?p <{SCHEMA}email> ?email }} }}",
+    f'SELECT ?o WHERE {{ ?o <{SCHEMA}name> "Bildungsbüro Beispielstadt {{n}}"@de }}',
+]
+# The example queries of the query page, as people would first try them.
+EXAMPLE_QUERIES = [" ".join(example.text.split()) + " #{n}" for example in EXAMPLES]
+AGGREGATE = ["SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type #{n}"]
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def data_dir(root: Path, size: int) -> Path:
+    directory = root / f"data-{size}"
+    if not (directory / ".complete").exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        generate(size, directory)
+        (directory / ".complete").touch()
+    return directory
+
+
+def build_store(directory: Path, state: Path) -> dict:
+    """Build the version's store (records loaded first, not timed): seconds, MB, triples.
+
+    Kept in ``state`` with its figures, so that a later run at the same size reuses it.
+    """
+    from flask import Flask
+
+    from opendata.records import load_directory
+    from opendata.sparql import building
+    from opendata.store import PublishedStore
+
+    figures = state / "build.json"
+    if figures.exists():
+        return json.loads(figures.read_text())
+    published = PublishedStore(load_directory(directory))
+    app = Flask("bench")
+    app.config["STATE_DIR"] = str(state)
+    started = time.monotonic()
+    path = building.ensure(app, published)
+    seconds = time.monotonic() - started
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    found = {
+        "build_s": seconds,
+        "store_mb": size / 1e6,
+        "triples": building.triples_in(app, published.version) or 0,
+    }
+    figures.write_text(json.dumps(found))
+    return found
+
+
+def query(url: str, text: str, endpoint: str = "/sparql") -> tuple[float, dict]:
+    """Seconds for one POST (never cached), and the SPARQL JSON answer."""
+    body = urllib.parse.urlencode({"query": text}).encode()
+    request = urllib.request.Request(
+        url + endpoint,
+        data=body,
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        data = response.read()
+    return time.monotonic() - started, json.loads(data)
+
+
+def count_in_process(state: Path, repeats: int) -> float:
+    """COUNT(*) in Oxigraph alone, in this process (no HTTP, no niceness): the fastest."""
+    import pyoxigraph
+
+    [path] = state.glob("versions/*/sparql/store")
+    store = pyoxigraph.Store.read_only(str(path))
+    timings = []
+    for _ in range(repeats):
+        started = time.monotonic()
+        list(store.query(COUNT_ALL))
+        timings.append(time.monotonic() - started)
+    return min(timings)
+
+
+def query_processes(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        for path in Path(f"/proc/{current}/task").glob("*/children"):
+            queue += [int(child) for child in path.read_text().split()]
+        if QUERY_PROCESS in Path(f"/proc/{current}/cmdline").read_bytes().decode(errors="replace"):
+            found.append(current)
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def service(directory: Path, state: Path, workers: int = WORKERS):
+    """The service under gunicorn, loading the data once before forking (``--preload``:
+    at 100,000 organisations loading takes minutes, longer than a worker may take to
+    boot); yields its URL and the master's pid."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "OPENDATA_DATA_DIR": str(directory),
+        "OPENDATA_STATE_DIR": str(state),
+        "OPENDATA_RELOAD_INTERVAL": "0",
+    }
+    command = [GUNICORN, "--preload", "--workers", str(workers), "--threads", "8"]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "600"]
+    process = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while fetch_status(url + "/vocab/context.jsonld") != 200:
+            if process.poll() is not None:
+                raise RuntimeError(f"the service exited with {process.returncode}")
+            time.sleep(0.5)
+        yield url, process.pid
+    finally:
+        stop(process)
+
+
+def scale(size: int, root: Path, repeats: int, workers: int) -> dict:
+    directory = data_dir(root, size)
+    state = root / f"state-{size}"
+    built = build_store(directory, state)
+    with service(directory, state, workers) as (url, pid):
+        query(url, "ASK {}")
+        for _ in range(2 * workers):  # every query process opened and warm
+            query(url, "ASK { ?s ?p ?o }")
+        counts = [query(url, f"{COUNT_ALL}\n#{i}") for i in range(repeats)]
+        small = [
+            query(url, LOOKUPS[0].replace("{base}", url).replace("{n}", str(i)) + f"\n#{i}")
+            for i in range(0, size, max(1, size // (10 * repeats)))
+        ]
+        rss = max(rss_mb(p) for p in query_processes(pid))
+    return {
+        "count_oxigraph_s": count_in_process(state, repeats),
+        "organisations": size,
+        **built,
+        "query_process_mb": rss,
+        "count_s": statistics.median(s for s, _ in counts),
+        "count": int(counts[0][1]["results"]["bindings"][0]["n"]["value"]),
+        "select_ms": statistics.median(s for s, _ in small) * 1000,
+    }
+
+
+@contextmanager
+def rdflib_endpoint(venv: Path, ntriples: Path):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(venv / "bin" / "rdflib-endpoint"),
+            *("serve", "--host", "127.0.0.1", "--port", str(port), str(ntriples)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600
+        while fetch_status(url + "/?query=ASK%7B%7D") != 200:  # its endpoint is /
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("rdflib-endpoint did not start")
+            time.sleep(0.5)
+        yield url
+    finally:
+        stop(process)
+
+
+def fetch_status(url: str) -> int | None:
+    try:
+        return fetch(url, {"Accept": "application/sparql-results+json"})[0]
+    except OSError:
+        return None
+
+
+def throughput(endpoint: str, base: str, templates: list[str], size: int, seconds: float) -> Load:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as file:
+        file.write("\n".join(t.replace("{base}", base) for t in templates) + "\n")
+    os.environ.update(BENCH_TEMPLATES=file.name, BENCH_ORGANISATIONS=str(size))
+    try:
+        return wrk(
+            endpoint,
+            # solutions in SPARQL JSON, graphs (CONSTRUCT, DESCRIBE) in Turtle
+            {"Accept": "application/sparql-results+json, text/turtle;q=0.9"},
+            int(seconds),
+            16,
+            script=FRESH_LUA,
+        )
+    finally:
+        os.unlink(file.name)
+
+
+def compare(size: int, root: Path, venv: Path, samples: int) -> list[dict]:
+    directory = data_dir(root, size)
+    state = root / f"state-{size}"
+    build_store(directory, state)
+    rows = []
+    try:
+        with service(directory, state) as (url, _):
+            dump = state / "all.nt"
+            dump.write_bytes(fetch(url + "/dumps/all.nt")[2])
+            started = time.monotonic()
+            with rdflib_endpoint(venv, dump) as other:
+                loading = time.monotonic() - started
+                # (name, templates, seconds per sample): heavier queries need longer
+                # samples, or a sample ends before any of them is answered
+                mixes = (
+                    ("lookups", LOOKUPS, 1),
+                    ("query page examples", EXAMPLE_QUERIES, 10),
+                    ("GROUP BY type", AGGREGATE, 5),
+                )
+                for name, templates, seconds in mixes:
+                    check = templates[0].replace("{base}", url).replace("{n}", "1")
+                    ours = query(url, check)[1]["results"]["bindings"]
+                    theirs = query(other, check, "/")[1]["results"]["bindings"]
+                    assert len(ours) == len(theirs), (name, ours, theirs)
+                    loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
+                    for _ in range(samples if seconds == 1 else 3):
+                        for label, target in (
+                            ("service", url + "/sparql"),
+                            ("rdflib-endpoint", other + "/"),
+                        ):
+                            loads[label].append(throughput(target, url, templates, size, seconds))
+                    service_rps = statistics.median(x.requests_per_second for x in loads["service"])
+                    other_rps = statistics.median(
+                        x.requests_per_second for x in loads["rdflib-endpoint"]
+                    )
+                    errors = sum(x.errors for values in loads.values() for x in values)
+                    rows.append(
+                        {
+                            "queries": name,
+                            "service": service_rps,
+                            "rdflib-endpoint": other_rps,
+                            "ratio": service_rps / other_rps if other_rps else float("inf"),
+                            "errors": errors,
+                            "rdflib_endpoint_start_s": loading,
+                        }
+                    )
+    finally:
+        (state / "all.nt").unlink(missing_ok=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--data-root", type=Path, default=Path("/tmp/opendata-bench"))
+    parser.add_argument("--repeats", type=int, default=5, help="COUNT(*) requests per size")
+    parser.add_argument("--compare", type=Path, help="a virtual environment with rdflib-endpoint")
+    parser.add_argument("--compare-size", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=9, help="one-second samples per server")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers (part 1)")
+    args = parser.parse_args()
+    args.data_root.mkdir(parents=True, exist_ok=True)
+    if args.sizes:
+        print(
+            "| organisations | triples | store build s | store MB on disk | query process RSS MB"
+            " | COUNT(*) s | COUNT(*) in Oxigraph s | small SELECT ms |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for size in args.sizes:
+            row = scale(size, args.data_root, args.repeats, args.workers)
+            print(
+                f"| {row['organisations']:,} | {row['triples']:,} | {row['build_s']:.1f}"
+                f" | {row['store_mb']:.0f} | {row['query_process_mb']:.0f}"
+                f" | {row['count_s']:.2f} | {row['count_oxigraph_s']:.2f}"
+                f" | {row['select_ms']:.1f} |",
+                flush=True,
+            )
+    if args.compare:
+        rows = compare(args.compare_size, args.data_root, args.compare, args.samples)
+        print(f"\nUncached queries at {args.compare_size:,} organisations, requests/s (median):")
+        print("| queries | service | rdflib-endpoint | ratio | errors |")
+        print("|---|---:|---:|---:|---:|")
+        for row in rows:
+            print(
+                f"| {row['queries']} | {row['service']:,.0f} | {row['rdflib-endpoint']:,.1f}"
+                f" | {row['ratio']:.1f}× | {row['errors']} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
