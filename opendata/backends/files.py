@@ -71,8 +71,7 @@ class FileBackend(Watched):
     def query_engine(self, store: PublishedStore, limits: Limits) -> QueryEngine:
         """Oxigraph in query processes of this server, over the version's store on disk."""
         path = building.ensure(self.app, store)
-        triples = building.triples_in(self.app, store.version)
-        return OxigraphEngine(path, store.version, limits, triples)
+        return OxigraphEngine(path, store.version, limits)
 
     @classmethod
     def publish(cls, app: Flask, directory: Path) -> str:

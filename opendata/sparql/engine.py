@@ -77,15 +77,14 @@ class OxigraphEngine:
     """Oxigraph evaluation in query processes that are killed when they overrun.
 
     ``store`` is the directory of the version's Oxigraph store; each process opens it
-    read-only. ``triples``, counted when it was built, answers the query that counts
-    every triple without a scan.
+    read-only.
     """
 
-    def __init__(self, store: Path, version: str, limits: Limits, triples: int | None = None):
+    def __init__(self, store: Path, version: str, limits: Limits):
         self.version = version
         self.limits = limits
         self.pid = os.getpid()
-        setup = Setup(str(store), limits.memory_mb, limits.timeout, triples)
+        setup = Setup(str(store), limits.memory_mb, limits.timeout)
         self.pool = WorkerPool(QUERY_PROCESS, setup, READY, limits.workers)
 
     def query(self, text: str, accepted: Accepted) -> Answer:

@@ -28,8 +28,8 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 from rdflib.term import Node
 
-from ..formats import HTML, SPARQL_JSON, Format
-from .guard import QUERY_BASE, Screened, check, counted_variable, screen
+from ..formats import HTML, SPARQL_JSON
+from .guard import QUERY_BASE, Screened, check, screen
 from .results import (
     ALL_FORMATS,
     GRAPH_FORMS,
@@ -66,13 +66,10 @@ def open_store(path: str) -> ox.Store:
     return ox.Store.read_only(path)
 
 
-def execute(store: ox.Store, task: Task, triples: int | None = None) -> Answer | QueryError:
-    """Answer a task; every failure becomes a QueryError with a message for the client.
-
-    ``triples``, the number of triples in the store, answers the query that counts them.
-    """
+def execute(store: ox.Store, task: Task) -> Answer | QueryError:
+    """Answer a task; every failure becomes a QueryError with a message for the client."""
     try:
-        return evaluate(store, task.text, task.accepted, task.max_rows, triples)
+        return evaluate(store, task.text, task.accepted, task.max_rows)
     except QueryError as error:
         return error
     except MemoryError:
@@ -83,12 +80,8 @@ def execute(store: ox.Store, task: Task, triples: int | None = None) -> Answer |
         return QueryError(400, f"The query could not be evaluated: {error}")
 
 
-def evaluate(
-    store: ox.Store, text: str, accepted: Accepted, limit: int, triples: int | None = None
-) -> Answer:
+def evaluate(store: ox.Store, text: str, accepted: Accepted, limit: int) -> Answer:
     screened = screen(text)
-    if triples is not None and (name := counted_variable(text)):
-        return counted(Variable(name), triples, accepted.choose("SELECT"))
     if screened.form is None:  # not a query as far as the screen can tell: let rdflib say
         checked = check(text)
         screened = Screened(checked.form, checked.select_all)
@@ -127,14 +120,6 @@ def evaluate(
     result.vars = columns
     result.bindings = [binding(variables, solution) for solution in solutions[:limit]]
     return Answer(solutions_body(result, fmt, truncated), fmt.name, form, truncated)
-
-
-def counted(variable: Variable, triples: int, fmt: Format) -> Answer:
-    """The answer to ``SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }``, known in advance."""
-    result = Result("SELECT")
-    result.vars = [variable]
-    result.bindings = [{variable: Literal(triples)}]
-    return Answer(solutions_body(result, fmt, False), fmt.name, "SELECT", False)
 
 
 def solutions_json(
@@ -276,7 +261,7 @@ def serve(connection: Connection, setup: Setup) -> None:
         except (EOFError, OSError):  # the pool closed its end, or its process ended
             return
         signal.setitimer(signal.ITIMER_REAL, setup.timeout + BACKSTOP_SECONDS)
-        answer = execute(store, task, setup.triples)
+        answer = execute(store, task)
         signal.setitimer(signal.ITIMER_REAL, 0)
         try:
             connection.send(answer)

@@ -208,33 +208,3 @@ def _form(text: str) -> Screened:
 def _decode(match: re.Match) -> str:
     code = int(match.group(1) or match.group(2), 16)
     return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group()
-
-
-def counted_variable(text: str) -> str | None:
-    """The variable of ``SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }``, however spaced and
-    commented, with ``DISTINCT`` or not; None for any other query.
-
-    That query counts every triple of the default graph, which the store's build has
-    counted already: it is answered from that count, not by a scan.
-    """
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind, token = match.lastgroup, match.group()
-        if kind in ("space", "comment") or token == "." or token.casefold() == "where":
-            continue
-        tokens.append(token if kind == "variable" else token.casefold())
-    if tokens[4:5] == ["distinct"]:
-        del tokens[4]
-    shape = ["select", "(", "count", "(", "*", ")", "as", "?", ")", "{", "?", "?", "?", "}"]
-    if len(tokens) != len(shape):
-        return None
-    for token, expected in zip(tokens, shape, strict=True):
-        if expected == "?":
-            if token[0] not in "?$" or len(token) < 2:
-                return None
-        elif token != expected:
-            return None
-    names = {v[1:] for v in tokens[10:13]}
-    if len(names) != 3 or tokens[7][1:] in names:
-        return None
-    return tokens[7][1:]

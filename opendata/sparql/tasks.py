@@ -17,7 +17,6 @@ class Setup:
     store: str  # directory of the version's Oxigraph store (internal base), opened read-only
     memory_mb: int  # memory a query may add to the process
     timeout: float  # the pool kills an overrunning process after this many seconds
-    triples: int | None = None  # how many triples the store holds, counted by its build
 
 
 @dataclass(frozen=True)
