@@ -8,6 +8,8 @@ import pytest
 from rdflib import URIRef
 from werkzeug.http import parse_date
 
+from opendata.kinds import KINDS
+from opendata.records import THING_KINDS
 from opendata.vocabulary import VCARD
 
 from .conftest import copy_data, make_app, parse
@@ -104,3 +106,7 @@ def test_an_edit_landing_while_the_first_version_loads_is_not_missed(tmp_path, m
     assert "Zerbster Straße 45" not in client.get(f"{OFFICE}.nt").get_data(as_text=True)
     assert app.extensions["opendata"].refresh()
     assert "Zerbster Straße 45" in client.get(f"{OFFICE}.nt").get_data(as_text=True)
+
+
+def test_the_kind_registry_publishes_every_kind_the_records_declare():
+    assert tuple(KINDS) == THING_KINDS
