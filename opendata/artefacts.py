@@ -10,7 +10,8 @@ builds). An artefact lives in ``{STATE_DIR}/versions/{version}/{name}``:
   (or a full disk) is never opened: an artefact without its marker does not exist;
 * one process builds it while the others wait for it (an exclusive file lock), so
   the work is done once per host, not once per worker;
-* old versions are removed once newer ones are complete (``KEEP_VERSIONS``).
+* old versions stay on disk until an operator removes them (a process may still
+  read them; see the README).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 from flask import Flask
 
 COMPLETE = ".complete"
-KEEP_VERSIONS = 3
 
 
 def state_dir(app: Flask) -> Path:
@@ -65,17 +65,6 @@ def build_once(path: Path, build: Callable[[Path], None]) -> Path:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return path
-
-
-def forget_old_versions(app: Flask, current: str) -> None:
-    """Remove the artefacts of all but the newest KEEP_VERSIONS versions (and current)."""
-    root = state_dir(app) / "versions"
-    if not root.is_dir():
-        return
-    versions = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in versions[KEEP_VERSIONS:]:
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager

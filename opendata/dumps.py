@@ -22,6 +22,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
@@ -97,10 +98,16 @@ def find(app: Flask, version: str, fmt: Format, gzipped: bool) -> DumpFile | Non
     for directory in candidates:
         if artefacts.is_complete(directory):
             file_name = f"all.{fmt.name}" + (".gz" if gzipped else "")
-            etags = json.loads((directory / ETAGS).read_text(encoding="utf-8"))
+            etags = _etags(directory)
             base = app.config["BASE_URI"] or uris.INTERNAL_BASE
             return DumpFile(directory / file_name, etags[file_name], directory.parent.name, base)
     return None
+
+
+@lru_cache(maxsize=64)
+def _etags(directory: Path) -> dict[str, str]:
+    """The ETags of a complete (so never changing) dump directory, read once."""
+    return json.loads((directory / ETAGS).read_text(encoding="utf-8"))
 
 
 def _built_at(directory: Path) -> float:

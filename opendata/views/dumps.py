@@ -76,8 +76,6 @@ def _relocated(found: dumps.DumpFile, fmt: Format, gzipped: bool, modified) -> R
     response.set_etag(uris.digest(f"{found.etag}|{base}"))
     if modified:
         response.last_modified = modified
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["MAX_AGE"]
     _headers(response, fmt, gzipped)
     return response.make_conditional(request)
 
