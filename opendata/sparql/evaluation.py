@@ -98,6 +98,7 @@ def evaluate(
         fmt, refusal = None, error
         if screened.form == "ASK":  # Oxigraph answers ASK as it parses it: don't run it
             check(text)
+            raise
     try:
         # parses; solutions and triples are computed as they are read
         outcome = store.query(text, base_iri=str(QUERY_BASE))
