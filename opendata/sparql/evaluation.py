@@ -91,6 +91,7 @@ def evaluate(store: ox.Store, text: str, accepted: Accepted, limit: int) -> Answ
         fmt, refusal = None, error
         if screened.form == "ASK":  # Oxigraph answers ASK as it parses it: don't run it
             check(text)
+            raise
     try:
         # parses; solutions and triples are computed as they are read
         outcome = store.query(text, base_iri=str(QUERY_BASE))
