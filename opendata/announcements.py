@@ -27,6 +27,8 @@ from logging import Logger
 from typing import Protocol
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .sparql_store import Published
 
@@ -82,6 +84,8 @@ class Channel:
             socket_timeout=timeout,
             socket_keepalive=True,
             health_check_interval=30,  # a dead connection is noticed by a PING
+            # no silent reconnection: the listener must know, to catch up with the store
+            retry=Retry(NoBackoff(), 0),
         )
 
     def recorded(self, client: redis.Redis) -> Published | None:
@@ -89,8 +93,14 @@ class Channel:
 
     def announce(self, client: redis.Redis, published: Published) -> int:
         """Record and send it; the subscribers reached, or -1 if a newer one is recorded."""
-        message = f"{published.sequence} {published.version}"
-        return client.eval(ANNOUNCE, 2, self.key, self.announcements, published.sequence, message)
+        return client.eval(
+            ANNOUNCE, 2, self.key, self.announcements, published.sequence, text(published)
+        )
+
+
+def text(published: Published) -> str:
+    """An announcement as sent and recorded: "{sequence} {version}"."""
+    return f"{published.sequence} {published.version}"
 
 
 def parse(raw: bytes | str | None) -> Published | None:
@@ -215,8 +225,8 @@ class Listener:
             subscription.close()
             if not self.failing:
                 self.logger.error(
-                    "OPENDATA_CACHE_REDIS_URL=%s: cannot hear of new versions (%s); looking"
-                    " in the store every OPENDATA_RELOAD_INTERVAL seconds until it answers",
+                    "OPENDATA_CACHE_REDIS_URL=%s: cannot hear of new versions (%s); until it"
+                    " answers, only the watcher (OPENDATA_RELOAD_INTERVAL) finds them",
                     self.channel.url,
                     error,
                 )
@@ -253,9 +263,11 @@ class Listener:
         if announcement is None:
             return
         own = _announced(reference, announcement)
-        if own is not None:
-            reply = f"{own.sequence} {own.version} {self.process}"
-            self.client.publish(self.channel.confirmations, reply)
+        if own is None:
+            return
+        self.client.publish(self.channel.confirmations, f"{text(own)} {self.process}")
+        if own.is_newer_than(announcement):  # an older one (restored, or sent by hand)
+            self.channel.announce(self.client, own)
 
 
 def _announced(reference: weakref.ref, announcement: Published | None) -> Published | None:

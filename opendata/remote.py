@@ -67,6 +67,10 @@ class SparqlClient:
         self.timeout = timeout
         self.session = requests.Session()
 
+    def reconnect(self) -> None:
+        """New connections: a forked process must not share its parent's sockets."""
+        self.session = requests.Session()
+
     def query(
         self,
         text: str,

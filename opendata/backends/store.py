@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import weakref
 from pathlib import Path
 
 import redis
@@ -67,14 +68,17 @@ class StoreBackend(Watched):
         return store.version if store is not None else None
 
     def watch(self) -> None:
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (found := me()) and found._after_fork())
         super().watch()
         if self.listener is not None:
-            # a lock held by another thread at fork time would stay held in the child
-            os.register_at_fork(after_in_child=self._new_lock)
             self.listener.start(self)
 
-    def _new_lock(self) -> None:
+    def _after_fork(self) -> None:
+        # a lock held by another thread at fork time would stay held in the child, and
+        # the parent's connections to the store are the parent's
         self._lock = threading.Lock()
+        self.client.reconnect()
 
     def announced(self, announcement: Published | None) -> Published | None:
         """Catch up with an announced version (None: with the store); the one served now."""
