@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from opendata.announcements import Channel, parse
 from opendata.cli import main
+from opendata.dumps import wait_until_built
 
 from . import servers
 from .conftest import DATA_DIR, make_app
@@ -57,7 +58,8 @@ def test_an_instance_never_goes_back_to_a_restored_announcement(tmp_path, caplog
     data = copy_data(tmp_path)
     try:
         assert publish(data, env).exit_code == 0
-        instance = make_app(data, **settings).test_client()
+        app = make_app(data, **settings)
+        instance = app.test_client()
         first = instance.get(DOC)
         assert first.status_code == 200
         cache = redis_client.Redis.from_url(redis_url)
@@ -88,6 +90,7 @@ def test_an_instance_never_goes_back_to_a_restored_announcement(tmp_path, caplog
         assert instance.get("/status").get_json()["sequence"] == v2.sequence
 
         # served from what the instance holds: not a single request to the store
+        wait_until_built(app)  # (v2's dumps are written from the store, in the background)
         with caplog.at_level(logging.DEBUG, logger="opendata.remote"):
             asked = len(caplog.records)
             for _ in range(5):
