@@ -107,8 +107,8 @@ def parse(raw: bytes | str | None) -> Published | None:
     """An announcement's text; None for anything else (nothing, or left by other software)."""
     if raw is None:
         return None
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    sequence, _, version = text.partition(" ")
+    value = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    sequence, _, version = value.partition(" ")
     if not sequence.isdigit() or not version:
         return None
     return Published(int(sequence), version)

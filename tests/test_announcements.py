@@ -134,19 +134,32 @@ def test_publish_returns_once_every_process_serves_the_new_version(
 ):
     """Two instances of two workers each (forked from a loaded master with --preload)."""
     data = copy_data(tmp_path)
+    channel = Channel(redis_url, cache_prefix("p"))
     env = env_for(
         store_url,
-        **shared_cache(redis_url, cache_prefix("p")),
+        **shared_cache(redis_url, channel.prefix),
         DATA_DIR=data,
         RELOAD_INTERVAL=0,  # no watcher: only the notification can tell them
         BASE_URI="https://daten.example.de",
+        PUBLISH_TIMEOUT=WAIT,
     )
     assert publish(data, env).exit_code == 0
     args = ["--preload"] if preload else []
+    # every worker subscribes, and with --preload the master too
+    processes = 6 if preload else 4
+    cache = redis_client.Redis.from_url(redis_url)
     with (
         gunicorn_server(env, workers=2, args=args) as a,
         gunicorn_server(env, workers=2, args=args) as b,
     ):
+        # one worker answering is not all of them started: wait for every subscription
+        wait_until(
+            lambda: (
+                dict(cache.pubsub_numsub(channel.announcements))[channel.announcements.encode()]
+                == processes
+            ),
+            "every process to subscribe",
+        )
         before = {requests.get(s.url + DOC, timeout=HTTP_TIMEOUT).headers["ETag"] for s in (a, b)}
         edit(data, "Zerbster Straße 4", "Zerbster Straße 12")
         published = subprocess.run(
@@ -157,8 +170,6 @@ def test_publish_returns_once_every_process_serves_the_new_version(
             timeout=2 * WAIT,
         )
         assert published.returncode == 0, published.stderr
-        # every worker subscribes, and with --preload the master too
-        processes = 6 if preload else 4
         assert f"{processes} instance process(es) serve it now" in published.stdout
         # no waiting: every worker of both already serves it
         for server in (a, b, a, b, a, b):
