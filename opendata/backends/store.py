@@ -150,7 +150,10 @@ class StoreBackend(Watched):
         Raises NotAnnounced when the version went live in the store but not every
         instance is known to serve it (the message says what happens next).
         """
-        client = SparqlClient(StoreEndpoints.from_config(app.config), app.config["STORE_TIMEOUT"])
+        # no request waits for a publish: its update that goes live copies every
+        # changed triple, which takes longer than a request may
+        timeout = max(app.config["STORE_TIMEOUT"], app.config["PUBLISH_TIMEOUT"])
+        client = SparqlClient(StoreEndpoints.from_config(app.config), timeout)
         progress = ProgressReport(lambda line: print(line, file=sys.stderr, flush=True))
         result = publish_to_store(directory, client, progress)
         return _announce(app, result)
