@@ -119,6 +119,8 @@ def publish(
     wanted = {unit.source: _row(unit.source, documents[unit.source]) for unit in dataset.units}
     changed = [file for file, row in wanted.items() if live.get(file) != row]
     units = {unit.source: unit for unit in dataset.units}
+    if progress:
+        progress(0, len(changed))
     for done, file in enumerate(changed, 1):
         row = wanted[file]
         client.put_graph(row.graph, _ntriples(unit_graph(units[file])))
@@ -160,13 +162,16 @@ class ProgressReport:
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
+        if done == 0:  # the uploads begin
+            self.started = self.shown = now
+            return
         if now - self.shown < self.every and done < total:
             return
         self.shown = now
         rate = done / max(now - self.started, 1e-6)
         left = (total - done) / rate
         self.write(
-            f"uploaded {done:,} of {total:,} changed file(s), {rate:,.0f}/s,"
+            f"uploaded {done:,} of {total:,} changed file(s), {rate:,.1f}/s,"
             f" about {_duration(left)} left"
         )
 
