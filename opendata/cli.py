@@ -4,7 +4,9 @@
     opendata publish [DATA_DIR]    validate, then make them live in the SPARQL store
 
 Problems are printed as ``file: field: message``; the exit status is 1 when there
-are any, and then nothing is published.
+are any, and then nothing is published. ``publish`` exits with 3 when the version went
+live in the store but not every instance is known to serve it yet (the message says
+when they will).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import rendering
+from .announcements import NotAnnounced
 from .backends import backend_class
 from .config import Defaults
 from .records import InvalidData, load_directory
@@ -71,8 +73,9 @@ def publish(data_dir: Path | None) -> None:
 
     With OPENDATA_STORE=sparql: upload it to the SPARQL store configured by
     OPENDATA_STORE_QUERY_URL, OPENDATA_STORE_UPDATE_URL and (optionally)
-    OPENDATA_STORE_GRAPH_URL; instances sharing the cache (OPENDATA_CACHE_REDIS_URL)
-    switch to the new version on their next request. With the default backend the
+    OPENDATA_STORE_GRAPH_URL, announce it through OPENDATA_CACHE_REDIS_URL and return
+    once every instance serves it (exit status 3 if that could not be confirmed; the
+    version is live in the store all the same). With the default backend the
     files themselves are the published data: they are validated, and a running
     service picks them up.
     """
@@ -80,9 +83,11 @@ def publish(data_dir: Path | None) -> None:
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("OPENDATA")
     backend = backend_class(app.config["STORE"])
-    rendering.init_app(app)
     try:
         message = backend.publish(app, _data_dir(data_dir))
+    except NotAnnounced as error:  # live in the store: exit 3, not 1 (nothing published)
+        click.echo(str(error), err=True)
+        sys.exit(3)
     except InvalidData as error:
         _report(error)
     except ValueError as error:  # a malformed setting, named by the message

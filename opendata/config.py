@@ -26,6 +26,10 @@ class Defaults:
     STORE_GRAPH_URL = None  # Graph Store Protocol, e.g. http://127.0.0.1:7878/store
     STORE_TIMEOUT = 10  # seconds for one request to the store
     STORE_RETRY_AFTER = 10  # seconds clients are asked to wait while the store is down
+    # Seconds `opendata publish` waits for one request to the store (going live copies
+    # every changed triple) and for every instance to confirm it serves the new version
+    # (loading it includes building its search index).
+    PUBLISH_TIMEOUT = 300
     # Organisation graphs each process keeps built (memory) or fetched (sparql).
     GRAPH_CACHE_SIZE = 2048
     # Base of every published URI; None: the scheme and host of each request.

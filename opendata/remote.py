@@ -9,12 +9,17 @@ Every call has a timeout; a server that cannot be reached or answers 5xx raises
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 
 from .safe_rdf import parse_ntriples
+
+# Every request to the store at DEBUG: what an operator (or a test) reads to see how
+# often the service asks the store.
+log = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -60,6 +65,10 @@ class SparqlClient:
     def __init__(self, endpoints: StoreEndpoints, timeout: float):
         self.endpoints = endpoints
         self.timeout = timeout
+        self.session = requests.Session()
+
+    def reconnect(self) -> None:
+        """New connections: a forked process must not share its parent's sockets."""
         self.session = requests.Session()
 
     def query(
@@ -132,6 +141,7 @@ class SparqlClient:
     def _send(
         self, method: str, url: str, timeout: float | None = None, **kwargs
     ) -> requests.Response:
+        log.debug("%s %s", method, url)
         try:
             response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
         except requests.RequestException as error:

@@ -9,12 +9,16 @@ Layout in the store (all IRIs in the internal base, never shown to clients):
 * ``graph/published``: the union of the live graphs, the default graph of
   ``/sparql`` and the source of the dumps;
 * ``graph/meta``: which content version of each file is live, and the version of the
-  whole dataset.
+  whole dataset with its publish sequence number.
 
 A publish uploads the changed files' graphs first, then goes live with one
 update request (pointers, the published union and the version together); a SPARQL
 1.1 store applies all operations of a request or none, so readers see the previous
 version or the new one, never half of one, and a failed publish changes nothing.
+
+The sequence number grows by one with every publish that changes anything, counted by
+the store itself in that same update: versions are ordered, so an instance can tell
+an older announcement from a newer one (``Published``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -40,10 +45,25 @@ PUBLISHED = uris.internal("graph/published")
 META = uris.internal("graph/meta")
 DATASET = uris.internal("graph/meta/dataset")
 TERMS = uris.INTERNAL_BASE + "vocab/service#"
-VERSION, LIVE, HASH, SOURCE, FILE, DOCUMENT = (
-    URIRef(TERMS + name) for name in ("version", "live", "hash", "source", "file", "document")
+VERSION, SEQUENCE, LIVE, HASH, SOURCE, FILE, DOCUMENT = (
+    URIRef(TERMS + name)
+    for name in ("version", "sequence", "live", "hash", "source", "file", "document")
 )
 BATCH = 200
+
+
+@dataclass(frozen=True)
+class Published:
+    """A live version and its place in the order of publishes."""
+
+    sequence: int
+    version: str
+
+    def is_newer_than(self, other: Published | None) -> bool:
+        return other is None or self.sequence > other.sequence
+
+    def __str__(self) -> str:
+        return f"{self.version} (publish {self.sequence})"
 
 
 @dataclass(frozen=True)
@@ -58,9 +78,13 @@ class LiveUnit:
 
 @dataclass(frozen=True)
 class PublishResult:
-    version: str
+    published: Published
     changed: tuple[str, ...]
     removed: tuple[str, ...]
+
+
+# Called as uploads proceed: (files uploaded, files to upload).
+Progress = Callable[[int, int], None]
 
 
 def unit_graph_iri(file: str, digest: str) -> str:
@@ -75,35 +99,36 @@ def source_graph(file: str, digest: str) -> str:
 # Publishing (the CLI)
 
 
-def publish(directory: Path, client: SparqlClient) -> PublishResult:
+def publish(
+    directory: Path, client: SparqlClient, progress: Progress | None = None
+) -> PublishResult:
     """Validate a data directory and make it the live version in the store.
 
+    Only the files whose content differs from the live version are uploaded.
     InvalidData is raised before anything is written; a StoreError mid-way leaves
     the previous version live (uploaded graphs that never went live are harmless).
     """
     dataset, documents = load_directory_with_documents(directory)
-    previous = StoreReader(client).dataset()
-    problems = lost(previous, dataset) if previous else []
+    reader = StoreReader(client)
+    previous = reader.dataset()
+    problems = lost(previous[1], dataset) if previous else []
     if problems:
         raise InvalidData(problems)
-    live = {row.file: row for row in read_live(client)}
-    wanted = {}
-    for unit in dataset.units:
-        document = documents[unit.source]
-        digest = _digest(document)
-        row = LiveUnit(
-            unit.source,
-            digest,
-            unit_graph_iri(unit.source, digest),
-            source_graph(unit.source, digest),
-        )
-        wanted[unit.source] = row
-        if live.get(unit.source) != row:
-            client.put_graph(row.graph, _ntriples(unit_graph(unit)))
-            client.put_graph(row.source, _source_ntriples(document))
+    current = previous[0] if previous else None
+    live = reader.rows
+    wanted = {unit.source: _row(unit.source, documents[unit.source]) for unit in dataset.units}
     changed = [file for file, row in wanted.items() if live.get(file) != row]
+    units = {unit.source: unit for unit in dataset.units}
+    if progress:
+        progress(0, len(changed))
+    for done, file in enumerate(changed, 1):
+        row = wanted[file]
+        client.put_graph(row.graph, _ntriples(unit_graph(units[file])))
+        client.put_graph(row.source, _source_ntriples(documents[file]))
+        if progress:
+            progress(done, len(changed))
     removed = [file for file in live if file not in wanted]
-    if changed or removed or read_version(client) != dataset.version:
+    if changed or removed or current is None or current.version != dataset.version:
         client.update(
             _go_live(
                 dataset,
@@ -115,7 +140,45 @@ def publish(directory: Path, client: SparqlClient) -> PublishResult:
         # an old graph left behind wastes space, nothing more
         with contextlib.suppress(StoreError):
             client.update(f"DROP SILENT GRAPH <{row.graph}> ; DROP SILENT GRAPH <{row.source}>")
-    return PublishResult(dataset.version, tuple(changed), tuple(removed))
+    # read back: the store numbered it (or a publish at the same time overtook it)
+    published = read_published(client)
+    if published is None:
+        raise StoreError("the store lost the version that went live")
+    return PublishResult(published, tuple(changed), tuple(removed))
+
+
+def _row(file: str, document: dict) -> LiveUnit:
+    digest = _digest(document)
+    return LiveUnit(file, digest, unit_graph_iri(file, digest), source_graph(file, digest))
+
+
+class ProgressReport:
+    """A ``Progress`` that writes counts, rate and time left at most once a second."""
+
+    def __init__(self, write: Callable[[str], None], every: float = 1.0):
+        self.write = write
+        self.every = every
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == 0:  # the uploads begin
+            self.started = self.shown = now
+            return
+        if now - self.shown < self.every and done < total:
+            return
+        self.shown = now
+        rate = done / max(now - self.started, 1e-6)
+        left = (total - done) / rate
+        self.write(
+            f"uploaded {done:,} of {total:,} changed file(s), {rate:,.1f}/s,"
+            f" about {_duration(left)} left"
+        )
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 def _digest(document: dict) -> str:
@@ -147,6 +210,13 @@ def _go_live(dataset: DataSet, old: Iterable[LiveUnit], new: Iterable[LiveUnit])
     operations.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{DATASET}> <{VERSION}> ?v }} }}")
     version = Literal(dataset.version).n3()
     operations.append(f"INSERT DATA {{ GRAPH <{META}> {{ <{DATASET}> <{VERSION}> {version} }} }}")
+    # the store counts: two publishers can never go live with the same number
+    operations.append(
+        f"DELETE {{ GRAPH <{META}> {{ <{DATASET}> <{SEQUENCE}> ?n }} }}"
+        f" INSERT {{ GRAPH <{META}> {{ <{DATASET}> <{SEQUENCE}> ?next }} }}"
+        f" WHERE {{ OPTIONAL {{ GRAPH <{META}> {{ <{DATASET}> <{SEQUENCE}> ?n }} }}"
+        f" BIND(COALESCE(?n + 1, 1) AS ?next) }}"
+    )
     return " ;\n".join(operations)
 
 
@@ -170,17 +240,42 @@ def _meta_triples(row: LiveUnit) -> str:
 # Reading (every instance)
 
 
+_PUBLISHED = (
+    f"GRAPH <{META}> {{ <{DATASET}> <{VERSION}> ?v OPTIONAL {{ <{DATASET}> <{SEQUENCE}> ?n }} }}"
+)
+
+
+def read_published(client: SparqlClient) -> Published | None:
+    """The live version and its sequence number: one small query (the watchers' check)."""
+    rows = client.select(f"SELECT ?v ?n WHERE {{ {_PUBLISHED} }}")
+    return _published(rows[0]) if rows else None
+
+
 def read_version(client: SparqlClient) -> str | None:
-    rows = client.select(f"SELECT ?v WHERE {{ GRAPH <{META}> {{ <{DATASET}> <{VERSION}> ?v }} }}")
-    return rows[0]["v"] if rows else None
+    published = read_published(client)
+    return published.version if published else None
 
 
-def read_live(client: SparqlClient) -> list[LiveUnit]:
+def read_live(client: SparqlClient) -> tuple[Published | None, list[LiveUnit]]:
+    """The live version and its files, read in one query: one snapshot of the store."""
     rows = client.select(
-        f"SELECT ?graph ?source ?hash ?file WHERE {{ GRAPH <{META}> {{ "
-        f"?s <{LIVE}> ?graph ; <{SOURCE}> ?source ; <{HASH}> ?hash ; <{FILE}> ?file }} }}"
+        f"SELECT ?v ?n ?graph ?source ?hash ?file WHERE {{ {_PUBLISHED} OPTIONAL {{ "
+        f"GRAPH <{META}> {{ "
+        f"?s <{LIVE}> ?graph ; <{SOURCE}> ?source ; <{HASH}> ?hash ; <{FILE}> ?file }} }} }}"
     )
-    return [LiveUnit(row["file"], row["hash"], row["graph"], row["source"]) for row in rows]
+    if not rows:
+        return None, []
+    units = [
+        LiveUnit(row["file"], row["hash"], row["graph"], row["source"])
+        for row in rows
+        if "file" in row
+    ]
+    return _published(rows[0]), units
+
+
+def _published(row: dict[str, str]) -> Published:
+    # a store published before versions were numbered counts as publish 0
+    return Published(int(row.get("n", 0)), row["v"])
 
 
 def read_documents(client: SparqlClient, sources: list[str]) -> dict[str, dict]:
@@ -208,12 +303,15 @@ class StoreReader:
         self.rows: dict[str, LiveUnit] = {}
         self.documents: dict[str, dict] = {}
 
-    def dataset(self) -> DataSet | None:
-        """The live dataset, or None when nothing has been published yet."""
-        version = read_version(self.client)
-        if version is None:
+    def published(self) -> Published | None:
+        return read_published(self.client)
+
+    def dataset(self) -> tuple[Published, DataSet] | None:
+        """The live version and its dataset, or None when nothing has been published yet."""
+        published, rows = read_live(self.client)
+        if published is None:
             return None
-        live = {row.file: row for row in read_live(self.client)}
+        live = {row.file: row for row in rows}
         stale = [row for file, row in live.items() if self.rows.get(file) != row]
         fetched = read_documents(self.client, [row.source for row in stale])
         for row in stale:
@@ -222,7 +320,7 @@ class StoreReader:
             self.documents[row.file] = fetched[row.source]
         self.rows = live
         self.documents = {file: self.documents[file] for file in live}
-        return load_documents(self.documents, version)
+        return published, load_documents(self.documents, published.version)
 
     def unit_graph(self, source: str) -> Graph:
         row = self.rows[source]

@@ -73,6 +73,17 @@ def store_url():
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def redis_url():
+    """A Redis server: the one .ci/run started, or one of our own."""
+    if os.environ.get("OPENDATA_TEST_REDIS_URL"):
+        yield os.environ["OPENDATA_TEST_REDIS_URL"]
+        return
+    server = servers.redis().start()
+    yield f"redis://127.0.0.1:{server.port}/0"
+    server.stop()
+
+
 @pytest.fixture
 def backend_store(backend, request):
     """The store URL for the sparql backend, None for the files."""

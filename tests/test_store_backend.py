@@ -122,16 +122,6 @@ def test_an_unreachable_store_at_start_up_is_logged_and_answered_with_503(caplog
 # Several instances over real HTTP
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    if os.environ.get("OPENDATA_TEST_REDIS_URL"):
-        yield os.environ["OPENDATA_TEST_REDIS_URL"]
-        return
-    server = servers.redis().start()
-    yield f"redis://127.0.0.1:{server.port}/0"
-    server.stop()
-
-
 def test_a_publish_through_one_instance_is_read_through_another(store_url, redis_url, tmp_path):
     data = copy_data(tmp_path)
     env = env_for(

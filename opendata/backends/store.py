@@ -3,30 +3,36 @@ store, read by any number of stateless instances (see ``opendata.sparql_store``)
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import weakref
 from pathlib import Path
 
+import redis
 from flask import Flask
 
-from .. import rendering
+from ..announcements import Channel, Listener, NotAnnounced, announce_and_confirm
+from ..records import DataSet
 from ..remote import SparqlClient, StoreEndpoints, StoreError, StoreUnavailable
 from ..sparql.engine import Limits, QueryEngine
 from ..sparql.remote_engine import RemoteEngine
-from ..sparql_store import StoreReader
+from ..sparql_store import ProgressReport, Published, PublishResult, StoreReader
 from ..sparql_store import publish as publish_to_store
 from ..store import PublishedStore
 from .watching import Watched, prepare, refreeze
-
-VERSION_KEY = "published-version"
 
 
 class StoreBackend(Watched):
     """Publishes what is live in a shared SPARQL store.
 
-    ``opendata publish`` announces each new version in the shared cache, so every
-    instance switches on its next request; without the cache (Redis down) the
-    watcher finds it in the store within RELOAD_INTERVAL seconds. While the store
-    cannot be reached, requests that need it get 503 and the instance recovers by
-    itself when it is back.
+    ``opendata publish`` announces each new version through Redis
+    (``opendata.announcements``) and returns once every process serves it; the
+    watcher also asks the store every RELOAD_INTERVAL seconds (one small query), for
+    a publish it could not hear of. Versions are ordered by their publish sequence
+    number: a process never switches to an older one. While the store cannot be
+    reached, what is rendered is still served, requests that need the store get 503,
+    and the instance recovers by itself when it is back.
     """
 
     def __init__(self, app: Flask):
@@ -36,54 +42,94 @@ class StoreBackend(Watched):
         except ValueError as error:
             raise SystemExit(f"opendata: {error}") from None
         self.client = SparqlClient(endpoints, app.config["STORE_TIMEOUT"])
-        self.shared_cache = app.extensions["cache"][rendering.cache]
         self.reader = StoreReader(self.client)
         self.store: PublishedStore | None = None
+        self.published: Published | None = None  # the version of self.store, numbered
         self.outage: str | None = None
+        self.ignored: Published | None = None  # an older version the store came back with
+        channel = Channel.from_config(app.config)
+        self.listener = Listener(channel, app.logger) if channel else None
         try:
             self.refresh()
         except StoreError as error:
             self._report(error)
 
     def current(self) -> PublishedStore:
-        announced = rendering.shared_get(VERSION_KEY)
-        if self.store is None or (announced and announced != self.store.version):
+        """What this process serves; a publish reaches it by notification, not per request."""
+        if self.store is None:
             self.refresh()
         if self.store is None:
             raise StoreUnavailable(self.outage or "nothing has been published to the store yet")
         return self.store
 
     def live_version(self) -> str | None:
-        """The version this instance serves, None while a newer one is announced.
-
-        Runs outside the application context (before routing), so it reads the shared
-        cache's backend directly; a failure to reach it is the application's to report.
-        """
+        """The version this instance serves (None before there is any): no I/O."""
         store = self.store
-        if store is None:
-            return None
-        announced = self.shared_cache.get(VERSION_KEY)
-        return store.version if not announced or announced == store.version else None
+        return store.version if store is not None else None
+
+    def watch(self) -> None:
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (found := me()) and found._after_fork())
+        super().watch()
+        if self.listener is not None:
+            self.listener.start(self)
+
+    def _after_fork(self) -> None:
+        # a lock held by another thread at fork time would stay held in the child, and
+        # the parent's connections to the store are the parent's
+        self._lock = threading.Lock()
+        self.client.reconnect()
+
+    def announced(self, announcement: Published | None) -> Published | None:
+        """Catch up with an announced version (None: with the store); the one served now."""
+        if announcement is None or announcement.is_newer_than(self.published):
+            self.check()
+        return self.published
 
     def refresh(self) -> bool:
+        """Switch to the store's live version if it is newer than the one served."""
         with self._lock:
             try:
-                dataset = self.reader.dataset()
+                found = self._newer()
             except StoreError as error:
                 self._report(error)
                 raise
             if self.outage:
                 self.app.logger.warning("the SPARQL store answers again")
                 self.outage = None
-            if dataset is None or (self.store and dataset.version == self.store.version):
+            if found is None:
                 return False
+            published, dataset = found
             self.store = prepare(
                 self.app,
                 PublishedStore(dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader),
             )
+            self.published = published
             refreeze()
-            self.app.logger.info("serving data version %s from the store", dataset.version)
+            self.app.logger.info("serving data version %s from the store", published)
             return True
+
+    def _newer(self) -> tuple[Published, DataSet] | None:
+        """The store's live version and dataset if newer than ours: one small query if not."""
+        live = self.reader.published()
+        if live is None or not live.is_newer_than(self.published):
+            self._ignore(live)
+            return None
+        found = self.reader.dataset()
+        if found is None or not found[0].is_newer_than(self.published):
+            return None
+        return found
+
+    def _ignore(self, live: Published | None) -> None:
+        """A store restored from an older backup: keep serving, say so once."""
+        if live and self.published and live.sequence < self.published.sequence:
+            if live != self.ignored:
+                self.app.logger.warning(
+                    "the store's live version %s is older than %s, served here; keeping it",
+                    live,
+                    self.published,
+                )
+            self.ignored = live
 
     def _report(self, error: StoreError) -> None:
         if self.outage is None:
@@ -99,17 +145,46 @@ class StoreBackend(Watched):
 
     @classmethod
     def publish(cls, app: Flask, directory: Path) -> str:
-        """Validate the directory, make it live in the store, tell every instance."""
-        client = SparqlClient(StoreEndpoints.from_config(app.config), app.config["STORE_TIMEOUT"])
-        result = publish_to_store(directory, client)
-        with app.app_context():
-            announce(result.version)
-        return (
-            f"published version {result.version}: {len(result.changed)} organisation(s)"
-            f" changed, {len(result.removed)} removed."
+        """Validate the directory, make it live in the store, tell every instance.
+
+        Raises NotAnnounced when the version went live in the store but not every
+        instance is known to serve it (the message says what happens next).
+        """
+        # no request waits for a publish: its update that goes live copies every
+        # changed triple, which takes longer than a request may
+        timeout = max(app.config["STORE_TIMEOUT"], app.config["PUBLISH_TIMEOUT"])
+        client = SparqlClient(StoreEndpoints.from_config(app.config), timeout)
+        progress = ProgressReport(lambda line: print(line, file=sys.stderr, flush=True))
+        result = publish_to_store(directory, client, progress)
+        return _announce(app, result)
+
+
+def _announce(app: Flask, result: PublishResult) -> str:
+    done = (
+        f"published version {result.published}: {len(result.changed)} organisation(s)"
+        f" changed, {len(result.removed)} removed."
+    )
+    interval = f"within their OPENDATA_RELOAD_INTERVAL (here {app.config['RELOAD_INTERVAL']} s)"
+    channel = Channel.from_config(app.config)
+    if channel is None:
+        return f"{done} No shared Redis to announce it: instances switch {interval}."
+    try:
+        found = announce_and_confirm(channel, result.published, app.config["PUBLISH_TIMEOUT"])
+    except redis.RedisError as error:
+        raise NotAnnounced(
+            f"{done} It is live in the store, but Redis at {channel.url} did not answer"
+            f" ({error}), so it was not announced: instances switch {interval}, when their"
+            " watchers find it in the store, or when they reconnect to Redis. Run"
+            " `opendata publish` again once Redis answers to announce it (nothing is"
+            " uploaded twice)."
+        ) from None
+    if found.answered < found.receivers or found.behind:
+        behind = ", ".join(f"{name} serves {version}" for name, version in found.behind.items())
+        silent = found.receivers - found.answered
+        raise NotAnnounced(
+            f"{done} Announced, but only {len(found.confirmed)} of {found.receivers} instance"
+            f" process(es) confirmed within {app.config['PUBLISH_TIMEOUT']} s"
+            f"{'; ' + behind if behind else ''}"
+            f"{f'; {silent} did not answer' if silent else ''}. They switch {interval}."
         )
-
-
-def announce(version: str) -> None:
-    """Tell every instance sharing the cache that a new version is live."""
-    rendering.shared_set(VERSION_KEY, version)
+    return f"{done} {found.receivers} instance process(es) serve it now."

@@ -15,6 +15,7 @@ from .data import catalogue_paths, discovery_paths, dump_paths
 from .search import search_paths
 from .service import Service
 from .sparql import sparql_path
+from .status import status_paths
 from .things import file_paths, page_paths, thing_paths
 
 VERSION = "3.1.0"
@@ -33,6 +34,7 @@ def paths(service: Service) -> dict[str, dict]:
         **discovery_paths(service),
         **page_paths(),
         **file_paths(),
+        **status_paths(),
     }
 
 

@@ -38,7 +38,8 @@ MAX_RESULT_BYTES = 64 * 1024 * 1024
 class RemoteEngine:
     """Forwards checked queries to the store behind the published data."""
 
-    def __init__(self, client: SparqlClient, version: str, limits, retry_after: int = 10):
+    def __init__(self, client: SparqlClient, version: str, limits, retry_after: int):
+        """``retry_after``: OPENDATA_STORE_RETRY_AFTER, sent with a 503 while the store is down."""
         self.client = client
         self.retry_after = retry_after
         self.version = version
