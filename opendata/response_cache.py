@@ -66,8 +66,8 @@ class ResponseCache:
     """WSGI middleware: a bounded LRU of finished responses, keyed by version and request.
 
     ``live_version`` returns the version being published now, or None when the
-    application itself must decide (no data yet, a new version announced but not
-    loaded, the shared cache unreachable); it must be cheap, as it runs per request.
+    application itself must decide (no data yet); it must be cheap, as it runs per
+    request.
     """
 
     def __init__(
