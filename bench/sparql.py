@@ -267,51 +267,60 @@ def compare(size: int, root: Path, venv: Path, samples: int) -> list[dict]:
     directory = data_dir(root, size)
     state = root / f"state-{size}"
     build_store(directory, state)
+    with service(directory, state) as (url, _):
+        return side_by_side(url, size, venv, samples, state)["rows"]
+
+
+def side_by_side(url: str, size: int, venv: Path, samples: int, work: Path) -> dict:
+    """The running service at url and rdflib-endpoint on its N-Triples dump, driven in
+    alternating samples: rows of requests/s per query mix, and rdflib-endpoint's start."""
+    dump = work / "all.nt"
     rows = []
     try:
-        with service(directory, state) as (url, _):
-            dump = state / "all.nt"
-            dump.write_bytes(fetch(url + "/dumps/all.nt")[2])
-            started = time.monotonic()
-            with rdflib_endpoint(venv, dump) as other:
-                loading = time.monotonic() - started
-                # (name, templates, seconds per sample): heavier queries need longer
-                # samples, or a sample ends before any of them is answered
-                mixes = (
-                    ("lookups", LOOKUPS, 1),
-                    ("query page examples", EXAMPLE_QUERIES, 10),
-                    ("GROUP BY type", AGGREGATE, 5),
-                )
-                for name, templates, seconds in mixes:
-                    check = templates[0].replace("{base}", url).replace("{n}", "1")
-                    ours = query(url, check)[1]["results"]["bindings"]
-                    theirs = query(other, check, "/")[1]["results"]["bindings"]
-                    assert len(ours) == len(theirs), (name, ours, theirs)
-                    loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
-                    for _ in range(samples if seconds == 1 else 3):
-                        for label, target in (
-                            ("service", url + "/sparql"),
-                            ("rdflib-endpoint", other + "/"),
-                        ):
-                            loads[label].append(throughput(target, url, templates, size, seconds))
-                    service_rps = statistics.median(x.requests_per_second for x in loads["service"])
-                    other_rps = statistics.median(
-                        x.requests_per_second for x in loads["rdflib-endpoint"]
-                    )
-                    errors = sum(x.errors for values in loads.values() for x in values)
-                    rows.append(
-                        {
-                            "queries": name,
-                            "service": service_rps,
-                            "rdflib-endpoint": other_rps,
-                            "ratio": service_rps / other_rps if other_rps else float("inf"),
-                            "errors": errors,
-                            "rdflib_endpoint_start_s": loading,
-                        }
-                    )
+        dump.write_bytes(fetch(url + "/dumps/all.nt")[2])
+        started = time.monotonic()
+        with rdflib_endpoint(venv, dump) as other:
+            loading = time.monotonic() - started
+            for name, templates, seconds in MIXES:
+                rows.append(mix(url, other, name, templates, seconds, size, samples))
+        return {
+            "rows": rows,
+            "rdflib_endpoint_start_s": loading,
+            "triples_mb": dump.stat().st_size / 1e6,
+        }
     finally:
-        (state / "all.nt").unlink(missing_ok=True)
-    return rows
+        dump.unlink(missing_ok=True)
+
+
+# (name, templates, seconds per sample): heavier queries need longer samples, or a
+# sample ends before any of them is answered
+MIXES = (
+    ("lookups", LOOKUPS, 1),
+    ("query page examples", EXAMPLE_QUERIES, 10),
+    ("GROUP BY type", AGGREGATE, 5),
+)
+
+
+def mix(
+    url: str, other: str, name: str, templates: list[str], seconds: int, size: int, samples: int
+) -> dict:
+    check = templates[0].replace("{base}", url).replace("{n}", "1")
+    ours = query(url, check)[1]["results"]["bindings"]
+    theirs = query(other, check, "/")[1]["results"]["bindings"]
+    assert len(ours) == len(theirs), (name, ours, theirs)
+    loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
+    for _ in range(samples if seconds == 1 else 3):
+        for label, target in (("service", url + "/sparql"), ("rdflib-endpoint", other + "/")):
+            loads[label].append(throughput(target, url, templates, size, seconds))
+    service_rps = statistics.median(x.requests_per_second for x in loads["service"])
+    other_rps = statistics.median(x.requests_per_second for x in loads["rdflib-endpoint"])
+    return {
+        "queries": name,
+        "service": service_rps,
+        "rdflib-endpoint": other_rps,
+        "ratio": service_rps / other_rps if other_rps else float("inf"),
+        "errors": sum(x.errors for values in loads.values() for x in values),
+    }
 
 
 def main() -> int:
