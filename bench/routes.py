@@ -125,6 +125,16 @@ class Client:
 
     def get(self, path: str, headers: dict[str, str]) -> tuple[int, int, float]:
         """(status, body bytes, seconds); raises OSError or http.client errors."""
+        reused = self.connection is not None
+        try:
+            return self._get(path, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # the server closed the idle keep-alive connection: once more on a new one
+            if not reused:
+                raise
+            return self._get(path, headers)
+
+    def _get(self, path: str, headers: dict[str, str]) -> tuple[int, int, float]:
         if self.connection is None:
             self.connection = http.client.HTTPConnection(self.host, self.port, self.timeout)
         started = time.monotonic()
