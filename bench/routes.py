@@ -266,14 +266,18 @@ def until_200(
 # ---- one size ------------------------------------------------------------------------
 
 
-def measure(count: int, data: Path, work: Path, options: Options, compare) -> dict:
-    """Every figure of one size. ``compare(url)`` runs the SPARQL comparison, or is None."""
+def measure(count: int, data: Path, work: Path, options: Options, compare, save) -> dict:
+    """Every figure of one size. ``compare(url, count)`` runs the SPARQL comparison (or
+    is None); ``save(result)`` keeps what is measured so far, after each phase, so that
+    an interrupted run still shows how far it came."""
     state = work / f"state-{count}"
     shutil.rmtree(state, ignore_errors=True)  # a first build
     document = f"/doc/organization/{organisation(count, 10)}.ttl"
-    result: dict = {"organisations": count, "data": str(data)}
+    result: dict = {"organisations": count, "data": str(data), "incomplete": "first build"}
     log = work / f"gunicorn-{count}.log"
     log.unlink(missing_ok=True)
+    log.touch()
+    save(result)
     with service(data, state, options, log) as (url, process, started):
         peak = PeakMemory(process.pid)
         first = until_200(url, document, process, started, options, log)
@@ -281,24 +285,39 @@ def measure(count: int, data: Path, work: Path, options: Options, compare) -> di
             result["failure"] = f"first build: {first}"
         else:
             result["first_build_s"] = first
+            result["incomplete"] = "first build, waiting for its artefacts"
+            save(result)
             result["artefacts_s"] = artefacts_ready(url, count, started, options)
         result["first_build_peak"] = peak.stop()
     if "failure" in result:
-        return result
+        return finished(result)
+    result["incomplete"] = "restart"
+    save(result)
     with service(data, state, options, log) as (url, process, started):
         restart = until_200(url, document, process, started, options, log)
         if isinstance(restart, str):
             result["failure"] = f"restart: {restart}"
-            return result
+            return finished(result)
         result["restart_s"] = restart
         result["memory_start"] = memory(process.pid)
+        result["incomplete"] = "first requests"
+        save(result)
         found = routes(url, count)
         result["routes"] = cold(url, found, options)
+        result["incomplete"] = "warm requests"
+        save(result)
         warm(url, found, result["routes"], options)
         result["memory_loaded"] = memory(process.pid)
         result["documents"] = documents_throughput(url, count, work, options)
         if compare is not None:
+            result["incomplete"] = "SPARQL comparison"
+            save(result)
             result["sparql_comparison"] = compare(url, count)
+    return finished(result)
+
+
+def finished(result: dict) -> dict:
+    del result["incomplete"]
     return result
 
 
@@ -496,10 +515,10 @@ def summary_table(results: list[dict], start_timeout: float) -> list[str]:
         first = (
             seconds(result["first_build_s"])
             if "first_build_s" in result
-            else failure.removeprefix("first build: ")
+            else failure.removeprefix("first build: ") or DASH
         )
         artefacts = (
-            seconds(result["artefacts_s"], start_timeout) if "first_build_s" in result else DASH
+            seconds(result["artefacts_s"], start_timeout) if "artefacts_s" in result else DASH
         )
         restart = (
             seconds(result["restart_s"])

@@ -399,12 +399,16 @@ def machine() -> str:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
     memory = re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M)
-    load = Path("/proc/loadavg").read_text().split()[:3]
     return (
         f"{os.cpu_count()} CPUs ({model.group(1) if model else 'unknown'}),"
-        f" {int(memory.group(1)) / 1024**2:.1f} GiB RAM, load {' '.join(load)},"
+        f" {int(memory.group(1)) / 1024**2:.1f} GiB RAM, load {load()},"
         f" Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
+
+
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes: how busy the machine was."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def sizes(args) -> None:
@@ -426,16 +430,25 @@ def sizes(args) -> None:
     results = []
     for count in args.sizes:
         saved = results_dir / f"{count}.json"
+        partial = results_dir / f"{count}.partial.json"
         if saved.exists() and not args.fresh:
             results.append(json.loads(saved.read_text()))
             continue
         if args.report:
+            if partial.exists():  # an interrupted run: how far it came
+                results.append(json.loads(partial.read_text()))
             continue
         data = args.data.get(count) or sparql_bench().data_dir(args.work, count)
         print(f"# measuring {count:,} organisations ({data}) …", file=sys.stderr, flush=True)
-        result = routes.measure(count, data, args.work, options, comparison(args, count))
-        result["machine"] = machine()
+        at_start = machine()
+
+        def save(result: dict, partial: Path = partial, at_start: str = at_start) -> None:
+            partial.write_text(json.dumps({**result, "machine": at_start}, indent=1))
+
+        result = routes.measure(count, data, args.work, options, comparison(args, count), save)
+        result["machine"] = f"{at_start}; load at the end {load()}"
         saved.write_text(json.dumps(result, indent=1))
+        partial.unlink(missing_ok=True)
         results.append(result)
     print(report(results, args.start_timeout))
     (args.work / "results.md").write_text(report(results, args.start_timeout))
@@ -476,6 +489,8 @@ def report(results: list[dict], start_timeout: float) -> str:
         lines.append(f"Measured on {result.get('machine', 'an unrecorded machine')}.\n")
         if "failure" in result:
             lines.append(f"Not measured further: {result['failure']}.")
+        if "incomplete" in result:
+            lines.append(f"Interrupted during: {result['incomplete']}.")
         lines += routes.route_table(result)
         sparql = routes.sparql_table(result)
         if sparql:
