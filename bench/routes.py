@@ -51,7 +51,6 @@ class Route:
     name: str
     path: str
     headers: dict[str, str]
-    expected: int = 200
     fresh_text: bool = False  # SPARQL: a new query text on every request (never cached)
     throughput: bool = True  # measured with wrk too (not the whole dump: it is too big)
 
@@ -105,7 +104,7 @@ def routes(url: str, count: int) -> list[Route]:
             f"/dumps/organization/{organisation(count, 9)}.ttl",
             {},
         ),
-        Route("404", "/doc/organization/no-such-office", {}, expected=404),
+        Route("404", "/doc/organization/no-such-office", {}),
         Route("SPARQL small SELECT, repeated", sparql, solutions),
         Route("SPARQL small SELECT, new text each time", sparql, solutions, fresh_text=True),
         Route("search", f"/search?q={SEARCH_WORDS}", html),
