@@ -582,12 +582,15 @@ def sparql_table(result: dict) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     for row in comparison["rows"]:
+        if "failure" in row:
+            lines.append(f"| {row['queries']} | {row['failure']} | {DASH} | {DASH} | {DASH} |")
+            continue
         lines.append(
             f"| {row['queries']} | {row['service']:,.1f} | {row['rdflib-endpoint']:,.1f}"
             f" | {row['ratio']:.1f}× | {row['errors']} |"
         )
     lines.append(
-        f"\nrdflib-endpoint loaded the dump ({comparison['triples_mb']:,.0f} MB of N-Triples)"
+        f"\nrdflib-endpoint loaded the dump ({comparison['triples_mb']:,.1f} MB of N-Triples)"
         f" in {comparison['rdflib_endpoint_start_s']:.0f} s."
     )
     return lines

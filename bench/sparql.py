@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -305,8 +306,11 @@ def mix(
     url: str, other: str, name: str, templates: list[str], seconds: int, size: int, samples: int
 ) -> dict:
     check = templates[0].replace("{base}", url).replace("{n}", "1")
-    ours = query(url, check)[1]["results"]["bindings"]
-    theirs = query(other, check, "/")[1]["results"]["bindings"]
+    try:
+        ours = query(url, check)[1]["results"]["bindings"]
+        theirs = query(other, check, "/")[1]["results"]["bindings"]
+    except urllib.error.HTTPError as error:  # e.g. 503: over the service's time limit
+        return {"queries": name, "failure": f"{error.code} to the first query ({error.url[:24]}…)"}
     assert len(ours) == len(theirs), (name, ours, theirs)
     loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
     for _ in range(samples if seconds == 1 else 3):
@@ -355,6 +359,9 @@ def main() -> int:
         print("| queries | service | rdflib-endpoint | ratio | errors |")
         print("|---|---:|---:|---:|---:|")
         for row in rows:
+            if "failure" in row:
+                print(f"| {row['queries']} | {row['failure']} | – | – | – |")
+                continue
             print(
                 f"| {row['queries']} | {row['service']:,.0f} | {row['rdflib-endpoint']:,.1f}"
                 f" | {row['ratio']:.1f}× | {row['errors']} |"
