@@ -17,8 +17,9 @@ Part 2 (``--compare VENV``, a virtual environment outside this repository with
 N-Triples dump of the same data (``/dumps/all.nt``, so the URIs are the same), and
 wrk drives both on loopback with a new query text on every request, in alternating
 samples (one second for lookups, three longer ones for heavier queries); the table
-gives the medians and the ratio. Nothing here asserts
-a duration: it prints figures.
+gives the medians and the ratio. ``bench/run.py --sizes`` runs the same comparison
+(``side_by_side``) against its service at each size. Nothing here asserts a
+duration: it prints figures.
 """
 
 from __future__ import annotations
