@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.run import FRESH_QUERY_LUA, GUNICORN, ROOT, free_port, stop, wrk
+from bench.sparql import ratio as sparql_ratio
 
 SCHEMA = "https://schema.org/"
 # The day from which ?modified_since= selects: about a twelfth of the generated data.
@@ -587,7 +588,7 @@ def sparql_table(result: dict) -> list[str]:
             continue
         lines.append(
             f"| {row['queries']} | {row['service']:,.1f} | {row['rdflib-endpoint']:,.1f}"
-            f" | {row['ratio']:.1f}× | {row['errors']} |"
+            f" | {sparql_ratio(row)} | {row['errors']} |"
         )
     lines.append(
         f"\nrdflib-endpoint loaded the dump ({comparison['triples_mb']:,.1f} MB of N-Triples)"

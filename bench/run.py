@@ -192,8 +192,11 @@ def wrk(
     connections: int,
     paths_file: Path | None = None,
     script: str | None = None,
+    timeout: float = 2,
 ) -> Load:
+    """wrk on url; a request not answered within timeout seconds counts as an error."""
     command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    command += ["--timeout", f"{timeout:g}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     env = dict(os.environ)
