@@ -483,12 +483,12 @@ def comparison(args, count: int):
 def report(results: list[dict], start_timeout: float) -> str:
     from bench import routes
 
-    lines = ["## Start-up and memory\n", *routes.summary_table(results, start_timeout)]
+    lines = ["### Start-up and memory\n", *routes.summary_table(results, start_timeout)]
     growth = routes.growth_lines(results)
     if growth:
         lines += ["", *growth]
     for result in results:
-        lines += ["", f"## {result['organisations']:,} organisations\n"]
+        lines += ["", f"### {result['organisations']:,} organisations\n"]
         lines.append(f"Measured on {result.get('machine', 'an unrecorded machine')}.\n")
         if "failure" in result:
             lines.append(f"Not measured further: {result['failure']}.")

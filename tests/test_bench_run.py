@@ -176,7 +176,7 @@ def test_the_benchmark_prints_every_table_in_shape(tmp_path):
     assert all(is_number(cell) for cell in [*row[1:3], peak_rss, peak_pss, *row[4:-1]]), output
     assert row[-1] == DASH, output  # no wrk at --route-wrk-seconds 0
 
-    header, rows = table(output, "route", after="## 3 organisations")
+    header, rows = table(output, "route", after="### 3 organisations")
     assert header == ROUTE_COLUMNS
     assert {row[0]: row[2] for row in rows} == ROUTES, output
     assert [row[0] for row in rows] == list(ROUTES), output
