@@ -1,16 +1,36 @@
-"""Benchmark: the service against a bare-Flask baseline, and growth with the data.
+"""Benchmark: the service against a bare-Flask baseline, and every route at 10, 10,000
+and 100,000 organisations.
 
-    .venv/bin/python bench/run.py                 # full run (a few minutes)
-    .venv/bin/python bench/run.py --quick         # short smoke run
+    .venv/bin/python bench/run.py --skip-sizes                 # baseline ratios (~3 minutes)
+    .venv/bin/python bench/run.py --skip-comparison --sizes 10,10000   # ~15 minutes
+    .venv/bin/python bench/generate.py 100000 /tmp/opendata-bench/data-100000 &&
+        touch /tmp/opendata-bench/data-100000/.complete        # 100,000: its data first
+    .venv/bin/python bench/run.py --skip-comparison --sizes 100000 --start-timeout 3600
+    .venv/bin/python bench/run.py --skip-comparison --sizes 10,10000,100000  # tables of all
+    .venv/bin/python bench/run.py --quick                      # short smoke run
 
-Needs ``wrk`` (Debian: ``apt-get install wrk``). Part 1 starts the service under
-gunicorn and, with the same gunicorn settings, ``bench/baseline.py`` serving the very
-same bytes; both are driven by wrk on loopback in alternating one-second samples, and
-the table gives requests/s, p50 and p99 of the median sample of each and the ratio
-service/baseline. Part 2 writes N synthetic organisations (``bench/generate.py``)
-and measures start-up time, resident memory, the first rendering of a page and
-requests/s at each N. Set ``OPENDATA_*`` variables to benchmark another
-configuration (e.g. a Redis cache or a SPARQL store backend).
+Needs ``wrk`` (Debian: ``apt-get install wrk``); the SPARQL comparison needs
+rdflib-endpoint in a virtual environment outside this repository
+(``python3 -m venv /tmp/rdflib-endpoint-venv && /tmp/rdflib-endpoint-venv/bin/pip
+install rdflib-endpoint uvicorn``; ``--rdflib-endpoint`` names another one).
+
+Part 1, the comparison: the service under gunicorn and, with the same gunicorn
+settings, ``bench/baseline.py`` serving the very same bytes, both driven by wrk on
+loopback in alternating one-second samples; the table gives requests/s, p50 and p99
+of the median sample of each and the ratio service/baseline. ``--backend sparql``
+measures the store backend (Oxigraph and Redis started on loopback).
+
+Part 2, at each of ``--sizes`` (``bench/routes.py``): the README's gunicorn command
+on ``bench/generate.py`` data, a first build and a restart on unchanged data
+(seconds to the first document), every route's first request and warm latency and
+throughput, memory of the whole process tree (sums of RSS and of PSS), and the
+uncached SPARQL throughput against rdflib-endpoint (up to ``--compare-max``
+organisations: rdflib holds the whole graph in memory). Data and results live in
+``--work`` (default /tmp/opendata-bench): ``data-N/`` is generated once (or named with
+``--data N=DIR``, read only), ``results/N.json`` is written when a size is done and
+reused by later runs (``--fresh`` measures again), so a run can be resumed size by
+size and the tables printed again without measuring (``--report``). A route that
+fails or times out is recorded in the table, not raised.
 
 Why one-second samples and their median: on shared virtual machines throughput
 drops for a second or two now and then, for the baseline as much as for the
@@ -33,14 +53,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 THREADS = 8
@@ -63,8 +82,6 @@ request = function()
   return wrk.format("GET", wrk.path .. "%0A%23" .. counter)
 end
 """
-COLD_PAGES = 10  # first renderings timed at each size
-SETTLE_SAMPLES = 3  # untimed one-second samples per server before each growth measurement
 
 
 @dataclass
@@ -175,8 +192,11 @@ def wrk(
     connections: int,
     paths_file: Path | None = None,
     script: str | None = None,
+    timeout: float = 2,
 ) -> Load:
+    """wrk on url; a request not answered within timeout seconds counts as an error."""
     command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    command += ["--timeout", f"{timeout:g}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     env = dict(os.environ)
@@ -341,96 +361,6 @@ def median(loads: list[Load]) -> Load:
     return sorted(loads, key=lambda load: load.requests_per_second)[len(loads) // 2]
 
 
-def warm(url: str, rotation: Path, args) -> None:
-    """Until every page of the rotation is rendered in every worker: throughput stops rising."""
-    previous = 0.0
-    for _ in range(8):
-        load = wrk(url, {}, 2, args.connections, rotation)
-        if load.requests_per_second < previous * 1.1:
-            break
-        previous = load.requests_per_second
-    wrk(url + "/catalog", {}, 2, args.connections)
-
-
-def first_renderings(url: str, paths: list[str]) -> float:
-    """Median milliseconds of a page's first request: built, rendered and sent."""
-    times = []
-    for path in paths:
-        started = time.monotonic()
-        status = fetch(url + path)[0]
-        times.append((time.monotonic() - started) * 1000)
-        if status != 200:
-            raise RuntimeError(f"{path}: {status}")
-    return sorted(times)[len(times) // 2]
-
-
-def growth(args, env: dict[str, str], backend) -> list[dict]:
-    """Each size serves the same workload, so only the size of the data differs.
-
-    All sizes are served at once and sampled in turn, one second each, so the
-    machine's slow seconds fall on every size alike. Documents: as many pages as the
-    smallest size has, spread over the data. Catalogue: pages of that many datasets,
-    so a page holds as much at every size. "500 pages" shows what a larger working
-    set costs; it is not compared across sizes.
-    """
-    smallest = min(args.sizes)
-    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        served = []
-        for count in args.sizes:
-            directory = Path(tmp) / str(count)
-            data = generate(count, directory / "data")
-            run_env = {
-                **env,
-                **stack.enter_context(backend()),  # a store of its own per size
-                "OPENDATA_DATA_DIR": str(data),
-                "OPENDATA_CATALOG_PAGE_SIZE": str(smallest),
-            }
-            row = {"n": count, "publish_s": publish(run_env, data)}
-            url, pid, row["startup_s"] = stack.enter_context(
-                gunicorn("wsgi:app", run_env, args.workers)
-            )
-            cold = [p.replace(".html", ".ttl") for p in spread(count, COLD_PAGES)]
-            row["first_ms"] = first_renderings(url, cold)  # before anything is rendered
-            rotations = {
-                "documents": paths_file(directory / "same.txt", spread(count, smallest)),
-                "catalogue": None,
-                "many": paths_file(directory / "many.txt", spread(count, 500))
-                if count >= 500
-                else None,
-            }
-            for rotation in rotations.values():
-                if rotation:
-                    warm(url, rotation, args)
-            served.append((row, url, pid, rotations))
-        for name in ("documents", "catalogue", "many"):
-            runs = {
-                row["n"]: (row, url + ("/catalog" if name == "catalogue" else ""), rotations[name])
-                for row, url, _, rotations in served
-                if name == "catalogue" or rotations[name]
-            }
-            loads: dict[int, list[Load]] = {n: [] for n in runs}
-            # untimed rounds first: the servers settle after the warm-up's renderings
-            for _ in range(SETTLE_SAMPLES + args.seconds):
-                for n, (_, url, rotation) in runs.items():
-                    loads[n].append(wrk(url, {}, 1, args.connections, rotation))
-            for n, (row, _, _) in runs.items():
-                row[name] = median(loads[n][SETTLE_SAMPLES:])
-        for row, _, pid, _ in served:
-            row["rss_mb"] = resident_mb(pid)
-        return [row for row, *_ in served]
-
-
-def spread(count: int, pages: int) -> list[str]:
-    """Paths of `pages` organisation pages spread evenly over `count` organisations."""
-    step = max(1, count // pages)
-    return [f"/doc/organization/buero-n{i}.html" for i in range(0, count, step)][:pages]
-
-
-def paths_file(path: Path, paths: list[str]) -> Path:
-    path.write_text("\n".join(paths) + "\n")
-    return path
-
-
 def quotient(a: float, b: float) -> float | None:
     """a / b; None when b is 0 (a sample in which nothing was answered)."""
     return a / b if b else None
@@ -467,80 +397,192 @@ def print_comparison(rows) -> bool:
     return ok
 
 
-GROWTH_TARGET = 0.9  # requests/s at the largest size against the smallest
-
-
-def print_growth(rows) -> bool:
-    print("\n## Growth with the number of organisations\n")
-    print(
-        "| organisations | publish s | start-up s | RSS MB | first rendering ms"
-        " | documents req/s | p99 ms | catalogue req/s | 500 pages req/s |"
+def machine() -> str:
+    """nproc, RAM, CPU model and load: the line docs/performance.md quotes."""
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    memory = re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M)
+    return (
+        f"{os.cpu_count()} CPUs ({model.group(1) if model else 'unknown'}),"
+        f" {int(memory.group(1)) / 1024**2:.1f} GiB RAM, load {load()},"
+        f" Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for row in rows:
-        many = row.get("many")
-        print(
-            f"| {row['n']:,} | {row['publish_s']:.1f} | {row['startup_s']:.1f} |"
-            f" {row['rss_mb']:.0f} | {row['first_ms']:.1f} | "
-            f"{row['documents'].requests_per_second:,.0f} | {row['documents'].p99_ms:.2f} | "
-            f"{row['catalogue'].requests_per_second:,.0f} | "
-            f"{f'{many.requests_per_second:,.0f}' if many else '–'} |"
-        )
-    ok = True
-    first, last = rows[0], rows[-1]
-    for name in ("documents", "catalogue"):
-        if len(rows) > 1:
-            ratio = quotient(last[name].requests_per_second, first[name].requests_per_second)
-            met = ratio is not None and ratio >= GROWTH_TARGET
-            ok = ok and met
-            print(
-                f"\n{name} req/s at {last['n']:,} / at {first['n']:,}: {figure(ratio)}"
-                f" (target ≥ {GROWTH_TARGET}){'' if met else ' MISSED'}",
-                end="",
-            )
-    print()
-    return ok
+
+
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes: how busy the machine was."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def sizes(args) -> None:
+    """Part 2: each size measured (or its saved result reused), then every table."""
+    from bench import routes
+
+    results_dir = args.work / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    options = routes.Options(
+        workers=args.workers,
+        requests=args.requests,
+        route_seconds=args.route_seconds,
+        wrk_seconds=args.route_wrk_seconds,
+        connections=args.connections,
+        timeout=args.timeout,
+        start_timeout=args.start_timeout,
+        gunicorn_args=args.gunicorn_args.split(),
+    )
+    results = []
+    for count in args.sizes:
+        saved = results_dir / f"{count}.json"
+        partial = results_dir / f"{count}.partial.json"
+        if saved.exists() and not args.fresh:
+            results.append(json.loads(saved.read_text()))
+            continue
+        if args.report:
+            if partial.exists():  # an interrupted run: how far it came
+                results.append(json.loads(partial.read_text()))
+            continue
+        data = args.data.get(count) or sparql_bench().data_dir(args.work, count)
+        print(f"# measuring {count:,} organisations ({data}) …", file=sys.stderr, flush=True)
+        at_start = machine()
+
+        def save(result: dict, partial: Path = partial, at_start: str = at_start) -> None:
+            partial.write_text(json.dumps({**result, "machine": at_start}, indent=1))
+
+        result = routes.measure(count, data, args.work, options, comparison(args, count), save)
+        result["machine"] = f"{at_start}; load at the end {load()}"
+        saved.write_text(json.dumps(result, indent=1))
+        partial.unlink(missing_ok=True)
+        results.append(result)
+    print(report(results, args.start_timeout))
+    (args.work / "results.md").write_text(report(results, args.start_timeout))
+
+
+def sparql_bench():
+    from bench import sparql
+
+    return sparql
+
+
+def comparison(args, count: int):
+    """What measures SPARQL against rdflib-endpoint at this size, or None."""
+    if count > args.compare_max:
+        return None
+    venv = args.rdflib_endpoint
+
+    def compare(url: str, size: int):
+        if not (venv / "bin" / "rdflib-endpoint").exists():
+            return f"not run: no rdflib-endpoint in {venv}"
+        try:
+            return sparql_bench().side_by_side(url, size, venv, args.samples, args.work)
+        except (OSError, RuntimeError, AssertionError, KeyError, ValueError) as error:
+            return f"failed: {type(error).__name__}: {error}"
+
+    return compare
+
+
+def report(results: list[dict], start_timeout: float) -> str:
+    from bench import routes
+
+    lines = ["### Start-up and memory\n", *routes.summary_table(results, start_timeout)]
+    growth = routes.growth_lines(results)
+    if growth:
+        lines += ["", *growth]
+    for result in results:
+        lines += ["", f"### {result['organisations']:,} organisations\n"]
+        lines.append(f"Measured on {result.get('machine', 'an unrecorded machine')}.\n")
+        if "failure" in result:
+            lines.append(f"Not measured further: {result['failure']}.")
+        if "incomplete" in result:
+            lines.append(f"Interrupted during: {result['incomplete']}.")
+        lines += routes.route_table(result)
+        sparql = routes.sparql_table(result)
+        if sparql:
+            lines += ["", *sparql]
+    return "\n".join(lines) + "\n"
+
+
+def data_option(text: str) -> tuple[int, Path]:
+    count, _, directory = text.partition("=")
+    return int(count), Path(directory)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--seconds", type=int, default=15, help="one-second samples per measurement"
+        "--seconds", type=int, default=15, help="one-second samples per comparison figure"
     )
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--sizes", type=lambda s: [int(n) for n in s.split(",")], default=[10, 1000, 10000]
+        "--sizes",
+        type=lambda s: [int(n) for n in s.split(",") if n],
+        default=[10, 10000],
+        help="organisations, comma-separated (default 10,10000; add 100000 when its data is there)",
     )
     parser.add_argument("--quick", action="store_true", help="3 samples, sizes 10 and 100")
-    parser.add_argument("--skip-growth", action="store_true")
-    parser.add_argument("--skip-comparison", action="store_true")
+    parser.add_argument("--skip-sizes", action="store_true", help="only the comparison")
+    parser.add_argument("--skip-comparison", action="store_true", help="only the sizes")
     parser.add_argument(
         "--backend",
         choices=["memory", "sparql"],
         default="memory",
-        help="sparql: start Oxigraph and Redis and publish into the store",
+        help="comparison: sparql starts Oxigraph and Redis and publishes into the store",
+    )
+    sizes_options = parser.add_argument_group("sizes")
+    sizes_options.add_argument("--work", type=Path, default=Path("/tmp/opendata-bench"))
+    sizes_options.add_argument(
+        "--data",
+        type=data_option,
+        action="append",
+        default=[],
+        metavar="N=DIR",
+        help="data of N organisations already generated in DIR (only read)",
+    )
+    sizes_options.add_argument("--fresh", action="store_true", help="measure saved sizes again")
+    sizes_options.add_argument("--report", action="store_true", help="print saved results only")
+    sizes_options.add_argument("--requests", type=int, default=200, help="warm, per route")
+    sizes_options.add_argument("--route-seconds", type=float, default=10, help="warm, per route")
+    sizes_options.add_argument(
+        "--route-wrk-seconds", type=int, default=3, help="wrk per route; 0: none"
+    )
+    sizes_options.add_argument("--timeout", type=float, default=60, help="of one request, s")
+    sizes_options.add_argument(
+        "--start-timeout", type=float, default=1800, help="to the first document, s"
+    )
+    sizes_options.add_argument(
+        "--gunicorn-args", default="", help="added to the README's gunicorn command"
+    )
+    sizes_options.add_argument(
+        "--rdflib-endpoint", type=Path, default=Path("/tmp/rdflib-endpoint-venv")
+    )
+    sizes_options.add_argument(
+        "--compare-max", type=int, default=10000, help="largest size compared with rdflib"
+    )
+    sizes_options.add_argument(
+        "--samples", type=int, default=9, help="SPARQL comparison: samples per server"
     )
     args = parser.parse_args()
+    args.data = dict(args.data)
     if args.quick:
-        args.seconds, args.sizes = 3, [10, 100]
+        args.seconds, args.sizes, args.samples = 3, [10, 100], 3
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
     env = {key: value for key, value in os.environ.items() if key.startswith("OPENDATA_")}
-    print(
-        f"# opendata benchmark: {args.backend} backend, {os.cpu_count()} CPUs, {args.workers}"
-        f" gunicorn workers × {THREADS} threads, {args.connections} connections,"
-        f" median of {args.seconds} one-second samples per figure",
-        flush=True,
-    )
+    print(f"# opendata benchmark on {machine()}", flush=True)
     backend = sparql_backend if args.backend == "sparql" else lambda: nullcontext({})
     ok = True
     if not args.skip_comparison:
+        print(
+            f"\n# comparison: {args.backend} backend, {args.workers} gunicorn workers ×"
+            f" {THREADS} threads, {args.connections} connections, median of {args.seconds}"
+            " one-second samples per figure",
+            flush=True,
+        )
         with backend() as settings:
             ok = print_comparison(compare_with_baseline(args, {**env, **settings}))
-    if not args.skip_growth:
-        ok = print_growth(growth(args, env, backend)) and ok
+    if not args.skip_sizes and args.sizes:
+        sizes(args)
     return 0 if ok else 1
 
 

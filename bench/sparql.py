@@ -17,8 +17,9 @@ Part 2 (``--compare VENV``, a virtual environment outside this repository with
 N-Triples dump of the same data (``/dumps/all.nt``, so the URIs are the same), and
 wrk drives both on loopback with a new query text on every request, in alternating
 samples (one second for lookups, three longer ones for heavier queries); the table
-gives the medians and the ratio. Nothing here asserts
-a duration: it prints figures.
+gives the medians and the ratio. ``bench/run.py --sizes`` runs the same comparison
+(``side_by_side``) against its service at each size. Nothing here asserts a
+duration: it prints figures.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -41,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from bench.run import GUNICORN, Load, fetch, free_port, parse_wrk, stop  # noqa: E402
+from bench.run import GUNICORN, Load, fetch, free_port, stop, wrk  # noqa: E402
 from opendata.sparql.examples import EXAMPLES  # noqa: E402
 
 SCHEMA = "https://schema.org/"
@@ -78,6 +80,9 @@ LOOKUPS = [
 EXAMPLE_QUERIES = [" ".join(example.text.split()) + " #{n}" for example in EXAMPLES]
 AGGREGATE = ["SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type #{n}"]
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# Seconds wrk waits for an answer: longer than the service's time limit (5 s), so that
+# slow queries are counted when answered, not dropped as timeouts.
+QUERY_WAIT = 30
 
 
 def data_dir(root: Path, size: int) -> Path:
@@ -134,8 +139,7 @@ def query(url: str, text: str, endpoint: str = "/sparql") -> tuple[float, dict]:
 
 
 def count_in_process(state: Path, repeats: int) -> float:
-    """COUNT(*) as a scan in Oxigraph alone, in this process (no HTTP, no niceness; the
-    service answers it from the build's count)."""
+    """COUNT(*) in Oxigraph alone, in this process (no HTTP, no niceness): the fastest."""
     import pyoxigraph
 
     [path] = state.glob("versions/*/sparql/store")
@@ -247,85 +251,94 @@ def fetch_status(url: str) -> int | None:
         return None
 
 
-def throughput(
-    endpoint: str, base: str, templates: list[str], size: int, seconds: float, connections: int
-) -> Load:
-    """wrk on one endpoint: 2 threads, a new query text on every request, and a timeout
-    long enough that slow answers count as answers, not as errors."""
+def throughput(endpoint: str, base: str, templates: list[str], size: int, seconds: float) -> Load:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as file:
         file.write("\n".join(t.replace("{base}", base) for t in templates) + "\n")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(FRESH_LUA)
-    env = {**os.environ, "BENCH_TEMPLATES": file.name, "BENCH_ORGANISATIONS": str(size)}
-    command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
-    command += ["--timeout", "60s"]
-    # solutions in SPARQL JSON, graphs (CONSTRUCT, DESCRIBE) in Turtle
-    command += ["-H", "Accept: application/sparql-results+json, text/turtle;q=0.9"]
+    os.environ.update(BENCH_TEMPLATES=file.name, BENCH_ORGANISATIONS=str(size))
     try:
-        output = subprocess.run(
-            [*command, "-s", script.name, endpoint],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        ).stdout
-        return parse_wrk(output)
+        return wrk(
+            endpoint,
+            # solutions in SPARQL JSON, graphs (CONSTRUCT, DESCRIBE) in Turtle
+            {"Accept": "application/sparql-results+json, text/turtle;q=0.9"},
+            int(seconds),
+            16,
+            script=FRESH_LUA,
+            timeout=QUERY_WAIT,
+        )
     finally:
         os.unlink(file.name)
-        os.unlink(script.name)
 
 
 def compare(size: int, root: Path, venv: Path, samples: int) -> list[dict]:
     directory = data_dir(root, size)
     state = root / f"state-{size}"
     build_store(directory, state)
+    with service(directory, state) as (url, _):
+        return side_by_side(url, size, venv, samples, state)["rows"]
+
+
+def side_by_side(url: str, size: int, venv: Path, samples: int, work: Path) -> dict:
+    """The running service at url and rdflib-endpoint on its N-Triples dump, driven in
+    alternating samples: rows of requests/s per query mix, and rdflib-endpoint's start."""
+    dump = work / "all.nt"
     rows = []
     try:
-        with service(directory, state) as (url, _):
-            dump = state / "all.nt"
-            dump.write_bytes(fetch(url + "/dumps/all.nt")[2])
-            started = time.monotonic()
-            with rdflib_endpoint(venv, dump) as other:
-                loading = time.monotonic() - started
-                # (name, templates, seconds per sample, connections): heavier queries
-                # need longer samples and fewer connections, or a sample ends before
-                # the answers in flight arrive (wrk counts only those that do)
-                mixes = (
-                    ("lookups", LOOKUPS, 1, 16),
-                    ("query page examples", EXAMPLE_QUERIES, 15, 4),
-                    ("GROUP BY type", AGGREGATE, 10, 4),
-                )
-                for name, templates, seconds, connections in mixes:
-                    check = templates[0].replace("{base}", url).replace("{n}", "1")
-                    ours = query(url, check)[1]["results"]["bindings"]
-                    theirs = query(other, check, "/")[1]["results"]["bindings"]
-                    assert len(ours) == len(theirs), (name, ours, theirs)
-                    loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
-                    for _ in range(samples if seconds == 1 else 3):
-                        for label, target in (
-                            ("service", url + "/sparql"),
-                            ("rdflib-endpoint", other + "/"),
-                        ):
-                            loads[label].append(
-                                throughput(target, url, templates, size, seconds, connections)
-                            )
-                    service_rps = statistics.median(x.requests_per_second for x in loads["service"])
-                    other_rps = statistics.median(
-                        x.requests_per_second for x in loads["rdflib-endpoint"]
-                    )
-                    rows.append(
-                        {
-                            "queries": name,
-                            "service": service_rps,
-                            "rdflib-endpoint": other_rps,
-                            "ratio": service_rps / other_rps if other_rps else float("inf"),
-                            "errors": [sum(x.errors for x in loads[k]) for k in loads],
-                            "rdflib_endpoint_start_s": loading,
-                        }
-                    )
+        dump.write_bytes(fetch(url + "/dumps/all.nt")[2])
+        started = time.monotonic()
+        with rdflib_endpoint(venv, dump) as other:
+            loading = time.monotonic() - started
+            for name, templates, seconds in MIXES:
+                rows.append(mix(url, other, name, templates, seconds, size, samples))
+        return {
+            "rows": rows,
+            "rdflib_endpoint_start_s": loading,
+            "triples_mb": dump.stat().st_size / 1e6,
+        }
     finally:
-        (state / "all.nt").unlink(missing_ok=True)
-    return rows
+        dump.unlink(missing_ok=True)
+
+
+# (name, templates, seconds per sample): heavier queries need longer samples, or a
+# sample ends before any of them is answered
+MIXES = (
+    ("lookups", LOOKUPS, 1),
+    ("query page examples", EXAMPLE_QUERIES, 10),
+    ("GROUP BY type", AGGREGATE, 5),
+)
+
+
+def mix(
+    url: str, other: str, name: str, templates: list[str], seconds: int, size: int, samples: int
+) -> dict:
+    check = templates[0].replace("{base}", url).replace("{n}", "1")
+    answers = []
+    for label, target, endpoint in (("service", url, "/sparql"), ("rdflib-endpoint", other, "/")):
+        try:
+            answers.append(query(target, check, endpoint)[1]["results"]["bindings"])
+        except urllib.error.HTTPError as error:  # e.g. 503: over the service's time limit
+            return {"queries": name, "failure": f"{label} answered {error.code} to {check[:40]}…"}
+    ours, theirs = answers
+    assert len(ours) == len(theirs), (name, ours, theirs)
+    loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
+    for _ in range(samples if seconds == 1 else 3):
+        for label, target in (("service", url + "/sparql"), ("rdflib-endpoint", other + "/")):
+            loads[label].append(throughput(target, url, templates, size, seconds))
+    service_rps = statistics.median(x.requests_per_second for x in loads["service"])
+    other_rps = statistics.median(x.requests_per_second for x in loads["rdflib-endpoint"])
+    return {
+        "queries": name,
+        "service": service_rps,
+        "rdflib-endpoint": other_rps,
+        "ratio": service_rps / other_rps if other_rps else None,
+        "errors": sum(x.errors for values in loads.values() for x in values),
+    }
+
+
+def ratio(row: dict) -> str:
+    """service / rdflib-endpoint, or why there is none."""
+    if not row["rdflib-endpoint"]:
+        return "– (rdflib-endpoint answered none)"
+    return f"{row['service'] / row['rdflib-endpoint']:.1f}×"
 
 
 def main() -> int:
@@ -335,14 +348,14 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="COUNT(*) requests per size")
     parser.add_argument("--compare", type=Path, help="a virtual environment with rdflib-endpoint")
     parser.add_argument("--compare-size", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=15, help="one-second samples per server")
+    parser.add_argument("--samples", type=int, default=9, help="one-second samples per server")
     parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers (part 1)")
     args = parser.parse_args()
     args.data_root.mkdir(parents=True, exist_ok=True)
     if args.sizes:
         print(
             "| organisations | triples | store build s | store MB on disk | query process RSS MB"
-            " | COUNT(*) ms | COUNT(*) scan in Oxigraph s | small SELECT ms |"
+            " | COUNT(*) s | COUNT(*) in Oxigraph s | small SELECT ms |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for size in args.sizes:
@@ -350,19 +363,22 @@ def main() -> int:
             print(
                 f"| {row['organisations']:,} | {row['triples']:,} | {row['build_s']:.1f}"
                 f" | {row['store_mb']:.0f} | {row['query_process_mb']:.0f}"
-                f" | {row['count_s'] * 1000:.1f} | {row['count_oxigraph_s']:.2f}"
+                f" | {row['count_s']:.2f} | {row['count_oxigraph_s']:.2f}"
                 f" | {row['select_ms']:.1f} |",
                 flush=True,
             )
     if args.compare:
         rows = compare(args.compare_size, args.data_root, args.compare, args.samples)
         print(f"\nUncached queries at {args.compare_size:,} organisations, requests/s (median):")
-        print("| queries | service | rdflib-endpoint | ratio | errors (service, rdflib-endpoint) |")
+        print("| queries | service | rdflib-endpoint | ratio | errors |")
         print("|---|---:|---:|---:|---:|")
         for row in rows:
+            if "failure" in row:
+                print(f"| {row['queries']} | {row['failure']} | – | – | – |")
+                continue
             print(
                 f"| {row['queries']} | {row['service']:,.0f} | {row['rdflib-endpoint']:,.1f}"
-                f" | {row['ratio']:.1f}× | {row['errors'][0]}, {row['errors'][1]} |"
+                f" | {ratio(row)} | {row['errors']} |"
             )
     return 0
 
