@@ -348,7 +348,9 @@ def _members(
     store: PublishedStore, organization: Organization, base: str, earlier: _Earlier
 ) -> tuple[bool, list[Packed]]:
     """(copied from the earlier version?, the members of each dump format, in order)."""
-    graph = store.dataset_graph(organization)
+    # an office that refers to no shared thing: its dataset is its file's graph (uncopied)
+    references = organization.references
+    graph = store.dataset_graph(organization) if references else store.unit_graph(organization)
     ntriples = uris.relocate(serialize(graph, NTRIPLES), base)
     found = earlier.members(organization.slug, _hash(ntriples))
     if found is not None:

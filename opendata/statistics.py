@@ -92,7 +92,8 @@ def count(store: PublishedStore, log: Logger, directory: Path) -> None:
         terms.update(str(p) for p in graph.predicates(unique=True))
         terms.update(str(t) for t in graph.objects(None, RDF.type))
         if isinstance(unit, Organization):
-            parts[unit.slug] = len(store.dataset_graph(unit))
+            # an office that refers to no shared thing: its dataset is its file's graph
+            parts[unit.slug] = len(store.dataset_graph(unit)) if unit.references else len(graph)
         if time.monotonic() - reported >= PROGRESS_SECONDS:
             reported = time.monotonic()
             log.info(
