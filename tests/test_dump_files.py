@@ -9,10 +9,12 @@ import logging
 import threading
 
 import pytest
+import requests
 
 from opendata import dumps
 
 from .conftest import copy_data, make_app
+from .servers import HTTP_TIMEOUT, gunicorn, wait_until
 from .test_reload import edit
 
 BASE = "https://daten.example.de"
@@ -201,3 +203,24 @@ def test_an_organisation_dump_is_moved_to_the_request_base(tmp_path):
         )
         assert again.status_code == 304
     assert len(etags) == 4
+
+
+def test_gunicorn_sends_an_organisation_dump_from_its_pack(multi_data_dir, tmp_path):
+    """Under gunicorn the gzip of a part is sent with sendfile from the middle of its pack:
+    exactly its range, whole or in part."""
+    env = {
+        "OPENDATA_DATA_DIR": str(multi_data_dir),
+        "OPENDATA_STATE_DIR": state(tmp_path),
+        "OPENDATA_BASE_URI": BASE,
+    }
+    with gunicorn(env, workers=1) as url:
+        later = f"{url}/dumps/organization/familienbuero-musterstadt.ttl"  # not first in the pack
+        packed = wait_until(
+            lambda: (r := requests.get(later + ".gz", timeout=HTTP_TIMEOUT)).ok and r,
+            "the organisation dumps",
+        )
+        plain = requests.get(later, timeout=HTTP_TIMEOUT)
+        assert gzip.decompress(packed.content) == plain.content
+        assert b"familienbuero-musterstadt" in plain.content
+        tail = requests.get(later + ".gz", headers={"Range": "bytes=7-"}, timeout=HTTP_TIMEOUT)
+        assert tail.status_code == 206 and tail.content == packed.content[7:]

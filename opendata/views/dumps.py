@@ -110,6 +110,13 @@ def part(name: str) -> Response:
     if found is None:
         being_written()
     modified = organization.publication.modified if found.version == store.version else None
+    try:
+        return _part(found, fmt, gzipped, modified)
+    except FileNotFoundError:  # an old version, removed since it was found
+        being_written()
+
+
+def _part(found: dumps.Part, fmt: Format, gzipped: bool, modified) -> Response:
     base = public_base()
     if found.base == base and gzipped:  # the member as it lies in the pack
         return _ranged(found.member(), found.length, found.etag, fmt, gzipped, modified)
