@@ -131,8 +131,10 @@ def remove_old_versions(app: Flask, new: str, live: str | None) -> list[str]:
 
 def prepare(app: Flask, store: PublishedStore) -> None:
     """The preparer: make room for a new version (see ``remove_old_versions``)."""
-    backend = app.extensions.get(EXTENSION)  # absent while the first version loads
-    serving = getattr(backend, "store", None)
+    # The version this process serves until the new one is live: the backend's store
+    # (there is none while the first version loads; ``live_version()`` would not do, as
+    # it says None on the store backend while a newer version is announced).
+    serving = getattr(app.extensions.get(EXTENSION), "store", None)
     removed = remove_old_versions(app, store.version, serving.version if serving else None)
     if removed:
         app.logger.info("removed the artefacts of old data versions: %s", ", ".join(removed))
