@@ -217,10 +217,6 @@ class _Index:
                 (slug, fmt),
             ).fetchone()
 
-    def rows(self) -> Iterator[tuple]:
-        with self.lock:
-            yield from self.connection.execute("SELECT * FROM parts").fetchall()
-
 
 @lru_cache(maxsize=8)
 def _index(directory: Path) -> _Index:
