@@ -10,7 +10,18 @@ from typing import Any
 
 from flask import Flask
 
-from . import backends, cors, dumps, errors, rendering, response_cache, search, security
+from . import (
+    artefacts,
+    backends,
+    cors,
+    dumps,
+    errors,
+    rendering,
+    response_cache,
+    search,
+    security,
+    statistics,
+)
 from .catalog import dump_path
 from .config import Defaults
 from .formats import TURTLE
@@ -28,6 +39,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     rendering.init_app(app)
     search.init_app(app)  # before the backend: it builds each version's index first
+    backends.on_new_version(app, statistics.prepare)  # VoID's figures, before going live
+    backends.on_new_version(app, artefacts.prepare)  # old versions make room for the new
     backends.on_new_version(app, dumps.start_building)
     backends.init_app(app)
     errors.init_app(app)

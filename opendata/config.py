@@ -18,6 +18,9 @@ class Defaults:
     # Where what is built once per data version is kept (dumps, the SPARQL store, the
     # search index); None: the application's instance folder (instance/ of the checkout).
     STATE_DIR = None
+    # Data versions whose artefacts stay on disk: the newest and the ones before it
+    # (older ones are removed when a new version is prepared).
+    KEEP_VERSIONS = 2
     # Where the published data lives: "memory" (the YAML files of DATA_DIR) or
     # "sparql" (a SPARQL 1.1 store that `opendata publish` writes to).
     STORE = "memory"

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, Literal, URIRef
+from flask import current_app
+from rdflib import Literal, URIRef
 
-from . import uris
+from . import statistics, uris
 from .catalog import Agent, dataset_uri, datasets, dump_path, sparql_endpoint, void_uri
 from .formats import DUMP_FORMATS, RDF_FORMATS
 from .records import Organization
 from .store import PublishedStore
-from .vocabulary import DCATDE_LICENSE, DCTERMS, FOAF, PREFIXES, RDF, VOID
+from .vocabulary import DCATDE_LICENSE, DCTERMS, FOAF, VOID
 
 if TYPE_CHECKING:
     from .dcat import DcatBuilder
@@ -39,8 +40,11 @@ def common_licence(store: PublishedStore) -> str | None:
 
 def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
     """The VoID description of the published data: the whole graph and one subset per
-    organisation (the catalogue's datasets), with sizes, dumps and vocabularies."""
+    organisation (the catalogue's datasets), with sizes, dumps and vocabularies, as the
+    version's statistics give them (``opendata.statistics``: counted once per version)."""
     store, description = builder.store, void_uri()
+    counted = statistics.of(current_app, store)
+    parts = statistics.organization_triples(current_app, store)
     whole = URIRef(f"{description}#dataset")
     builder.typed(description, VOID.DatasetDescription)
     builder.add_messages(description, DCTERMS.title, "void.title")
@@ -52,12 +56,12 @@ def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
     builder.add(whole, DCTERMS.modified, Literal(store.modified))
     builder.add(whole, FOAF.homepage, uris.internal(""))
     builder.add(whole, VOID.uriSpace, Literal(uris.internal("id/")))
-    builder.add(whole, VOID.triples, Literal(len(store.union())))
-    builder.add(whole, VOID.entities, Literal(len(store.resources)))
+    builder.add(whole, VOID.triples, Literal(counted.triples))
+    builder.add(whole, VOID.entities, Literal(counted.entities))
     dumps(builder, whole, None)
     if sparql:
         builder.add(whole, VOID.sparqlEndpoint, sparql_endpoint())
-    builder.add(whole, VOID.vocabulary, *vocabularies(store.union()))
+    builder.add(whole, VOID.vocabulary, *counted.vocabularies)
     builder.add(whole, VOID.feature, *(fmt.w3c for fmt in RDF_FORMATS))
     first = datasets(store)[0]
     builder.add(whole, VOID.exampleResource, uris.thing("organization", first.slug))
@@ -65,22 +69,21 @@ def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
     if licence:
         builder.add(whole, DCTERMS.license, DCATDE_LICENSE[licence])
     for organization in datasets(store):
-        builder.add(whole, VOID.subset, subset(builder, organization))
+        builder.add(whole, VOID.subset, subset(builder, organization, parts[organization.slug]))
 
 
-def subset(builder: DcatBuilder, organization: Organization) -> URIRef:
-    store, part = builder.store, dataset_uri(organization.slug)
-    graph = store.dataset_graph(organization)
+def subset(builder: DcatBuilder, organization: Organization, triples: int) -> URIRef:
+    part = dataset_uri(organization.slug)
     # its own things, and the shared things its dataset describes
-    entities = [r for r in store.resources.values() if r.unit is organization]
-    entities += organization.references
+    entities = len({(kind, slug) for kind, slug, _, _ in organization.things()})
+    entities += len(organization.references)
     builder.typed(part, VOID.Dataset)
     names = {"name": organization.name, "parent": organization.parent_organization.name}
     builder.add_messages(part, DCTERMS.title, "dataset.title", **names)
     builder.add(part, DCTERMS.modified, Literal(organization.publication.modified))
     builder.add(part, DCTERMS.license, DCATDE_LICENSE[organization.publication.license])
-    builder.add(part, VOID.triples, Literal(len(graph)))
-    builder.add(part, VOID.entities, Literal(len(entities)))
+    builder.add(part, VOID.triples, Literal(triples))
+    builder.add(part, VOID.entities, Literal(entities))
     builder.add(part, VOID.rootResource, uris.thing("organization", organization.slug))
     dumps(builder, part, organization.slug)
     return part
@@ -90,14 +93,3 @@ def dumps(builder: DcatBuilder, subject: URIRef, slug: str | None) -> None:
     for fmt in DUMP_FORMATS:
         for gzipped in (False, True):
             builder.add(subject, VOID.dataDump, uris.internal(dump_path(fmt, slug, gzipped)))
-
-
-def vocabularies(graph: Graph) -> list[URIRef]:
-    """The vocabularies (of those the service declares) whose terms the graph uses."""
-    terms = {str(p) for p in graph.predicates()} | {str(t) for t in graph.objects(None, RDF.type)}
-    namespaces = {str(namespace) for prefix, namespace in PREFIXES.items() if prefix != "rdf"}
-    return sorted(
-        URIRef(namespace)
-        for namespace in namespaces
-        if any(term.startswith(namespace) for term in terms)
-    )

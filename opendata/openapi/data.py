@@ -138,7 +138,15 @@ def dump_paths(service: Service) -> dict[str, dict]:
         "/dumps/organization/{name}": get(
             "One organisation's triples in one file (a distribution of its dataset)",
             [part],
-            served(described, media_types, {"404": "No such organisation, or no such dump."}),
+            served(
+                described + " Written once per data version, like the whole dumps (Range,"
+                " If-Range); while they are written, the previous version's, or 503.",
+                media_types,
+                {
+                    "404": "No such organisation, or no such dump.",
+                    "503": f"The dumps are being written; retry after {RETRY_AFTER} seconds.",
+                },
+            ),
         ),
     }
 

@@ -1,32 +1,31 @@
 """Dumps of the published graph for bulk download.
 
-``/dumps/all.{nt,ttl,jsonld}`` is every published triple, a file built once per data
-version (``opendata.dumps``): sent with ``sendfile``, ``Range`` and ``If-Range``, or,
-while the version's files are still being written, the newest complete ones of the
-version before, or 503 with ``Retry-After``. ``/dumps/organization/{slug}.…`` is one
-organisation's part (the distributions of its catalogue dataset), a document-sized
-rendering served like the documents. Each is also served gzipped under the same name
-plus ``.gz``; the ``.gz`` is the gzip of exactly the plain bytes.
+``/dumps/all.{nt,ttl,jsonld}`` is every published triple, ``/dumps/organization/{slug}.…``
+one organisation's part (the distributions of its catalogue dataset). Both are built
+once per data version (``opendata.dumps``) and sent with ``Range`` and ``If-Range``
+(and ``sendfile`` for files and the gzip of a part); while the version's dumps are
+still being written, the newest complete ones of an earlier version are sent, or,
+before there are any, 503 with ``Retry-After``. Each is also served gzipped under the
+same name plus ``.gz``; the ``.gz`` is the gzip of exactly the plain bytes.
 """
 
 from __future__ import annotations
 
-import gzip
+import io
 import zlib
 from collections.abc import Iterator
+from typing import IO, NoReturn
 
 from flask import Blueprint, abort, current_app, request, send_file
-from rdflib import Graph
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
 
 from .. import catalog, dumps, uris
 from ..formats import DUMP_FORMATS, GZIP, Format, by_extension
 from ..publishing import current_store, public_base
-from ..records import Organization
-from ..rendering import representation
-from ..serving import cache_control, fixed_vary, send, serve
-from ..store import PublishedStore
+from ..rendering import compress
+from ..serving import cache_control, fixed_vary
 
 bp = Blueprint("dumps", __name__)
 
@@ -41,11 +40,7 @@ def whole(name: str) -> Response:
     store = current_store()
     found = dumps.find(current_app, store.version, fmt, gzipped)
     if found is None:
-        raise ServiceUnavailable(
-            description="The dumps of the published data are being written; please try again"
-            " shortly.",
-            retry_after=RETRY_AFTER,
-        )
+        being_written()
     modified = store.modified if found.version == store.version else None
     if found.base == public_base():
         return _file(found, fmt, gzipped, modified)
@@ -54,14 +49,17 @@ def whole(name: str) -> Response:
 
 def _file(found: dumps.DumpFile, fmt: Format, gzipped: bool, modified) -> Response:
     """The file as it is: sendfile, Range and If-Range, validators."""
-    response = send_file(
-        found.path,
-        mimetype=GZIP.media_type if gzipped else fmt.media_type,
-        conditional=True,
-        etag=found.etag,
-        last_modified=modified,
-        max_age=current_app.config["MAX_AGE"],
-    )
+    try:
+        response = send_file(
+            found.path,
+            mimetype=GZIP.media_type if gzipped else fmt.media_type,
+            conditional=True,
+            etag=found.etag,
+            last_modified=modified,
+            max_age=current_app.config["MAX_AGE"],
+        )
+    except FileNotFoundError:  # an old version, removed since it was found
+        being_written()
     _headers(response, fmt, gzipped)
     return response
 
@@ -103,10 +101,57 @@ def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
 @bp.get("/dumps/organization/<name>")
 def part(name: str) -> Response:
     slug = name.partition(".")[0]
-    organization = catalog.find_organization(current_store(), slug)
+    store = current_store()
+    organization = catalog.find_organization(store, slug)
     if organization is None:
         abort(404, description=f"There is no organisation {slug!r}, so no dump of it.")
-    return organization_dump(organization, *parse(name, slug))
+    fmt, gzipped = parse(name, slug)
+    found = dumps.find_part(current_app, store.version, slug, fmt)
+    if found is None:
+        being_written()
+    modified = organization.publication.modified if found.version == store.version else None
+    try:
+        return _part(found, fmt, gzipped, modified)
+    except FileNotFoundError:  # an old version, removed since it was found
+        being_written()
+
+
+def _part(found: dumps.Part, fmt: Format, gzipped: bool, modified) -> Response:
+    base = public_base()
+    if found.base == base and gzipped:  # the member as it lies in the pack
+        return _ranged(found.member(), found.length, found.etag, fmt, gzipped, modified)
+    plain, etag = found.read(), found.plain_etag
+    if found.base != base:
+        plain, etag = uris.relocate(plain, base), uris.digest(f"{found.plain_etag}|{base}")
+    if gzipped:  # relocated: gzipped again, the same bytes every time
+        body, etag = compress(plain), uris.digest(f"{found.etag}|{base}")
+    else:
+        body = plain
+    return _ranged(io.BytesIO(body), len(body), etag, fmt, gzipped, modified)
+
+
+def being_written() -> NoReturn:
+    raise ServiceUnavailable(
+        description="The dumps of the published data are being written; please try again shortly.",
+        retry_after=RETRY_AFTER,
+    )
+
+
+def _ranged(
+    body: IO[bytes], size: int, etag: str, fmt: Format, gzipped: bool, modified
+) -> Response:
+    """Bytes with validators, answering Range and If-Range (``send_file`` for a part)."""
+    response = Response(
+        wrap_file(request.environ, body),
+        mimetype=GZIP.media_type if gzipped else fmt.media_type,
+        direct_passthrough=True,
+    )
+    response.content_length = size
+    response.set_etag(etag)
+    if modified:
+        response.last_modified = modified
+    _headers(response, fmt, gzipped)
+    return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
 
 
 def parse(name: str, expected: str) -> tuple[Format, bool]:
@@ -120,35 +165,3 @@ def parse(name: str, expected: str) -> tuple[Format, bool]:
         )
         abort(404, description=f"No dump {name!r} here; there are: {names}.")
     return found, gzipped
-
-
-class Dump:
-    """One organisation's dataset."""
-
-    def __init__(self, store: PublishedStore, organization: Organization):
-        self.store, self.organization = store, organization
-
-    def graph(self) -> Graph:
-        return self.store.dataset_graph(self.organization)
-
-
-def organization_dump(organization: Organization, fmt: Format, gzipped: bool) -> Response:
-    store = current_store()
-    key = f"dump/{organization.slug}"
-    modified = organization.publication.modified
-    source = Dump(store, organization)
-    if not gzipped:
-        return serve(source, key=key, modified=modified, offers=(fmt,), negotiated=False)
-    base = public_base()
-    plain = representation(store.version, key, fmt, base, lambda: fmt.render(source), modified)
-    packed = representation(
-        store.version,
-        f"{key}.{fmt.name}",
-        GZIP,
-        base,
-        # mtime=0: the same bytes in every process and every run.
-        lambda: gzip.compress(plain.body, mtime=0),
-        modified,
-        relocate=False,
-    )
-    return send(packed, vary=fixed_vary(GZIP))

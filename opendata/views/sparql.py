@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 from typing import NoReturn
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from rdflib import Graph
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
-from .. import uris
+from .. import statistics, uris
 from ..formats import DOCUMENT_FORMATS, HTML
 from ..i18n import current_language
 from ..publishing import current_store, public_base
@@ -203,7 +203,8 @@ class ServiceDescription:
         self.store = store
 
     def graph(self) -> Graph:
-        return service_description(len(self.store.union()), current_engines().limits)
+        triples = statistics.of(current_app, self.store).triples  # counted once per version
+        return service_description(triples, current_engines().limits)
 
     def page(self) -> str:
         return render_template("sparql.html", query=EXAMPLES[0].text, **page_context())
