@@ -28,6 +28,8 @@ class Defaults:
     STORE_RETRY_AFTER = 10  # seconds clients are asked to wait while the store is down
     # Organisation graphs each process keeps built (memory) or fetched (sparql).
     GRAPH_CACHE_SIZE = 2048
+    # Files' validated records each process keeps read from the version's archive.
+    RECORD_CACHE_SIZE = 1024
     # Base of every published URI; None: the scheme and host of each request.
     BASE_URI = None
     # Cache-Control max-age of documents, in seconds.

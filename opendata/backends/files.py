@@ -8,31 +8,43 @@ refused fingerprint is remembered so the same broken state is not parsed again a
 again. So is a version that drops a thing the live version publishes without retiring
 it: published URIs are retired (410 Gone), never simply removed. The service never
 writes to the files.
+
+A version's validated records are kept on disk (``opendata.archive``), so a restart
+with unchanged files validates nothing: their fingerprint names the version whose
+archive this host has (``KnownVersions``); files with a new fingerprint but known
+bytes (copied, touched) are recognised by their content.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import threading
 from pathlib import Path
 
 from flask import Flask
 
-from ..records import DATA_SUFFIXES, InvalidData, load_directory
+from .. import artefacts
+from ..archive import Archive, ArchivedData, ensure, open_version
+from ..records import DATA_SUFFIXES, InvalidData, content_version, load_directory
 from ..records.references import lost
 from ..sparql import building
 from ..sparql.engine import Limits, OxigraphEngine, QueryEngine
 from ..store import PublishedStore
-from .watching import Watched, on_new_version, prepare, refreeze
+from .watching import Watched, collector_paused, on_new_version, prepare, refreeze
+
+_VERSION = re.compile(r"[0-9a-f]{16}")
 
 
 class FileBackend(Watched):
     def __init__(self, app: Flask):
         super().__init__(app, app.config["RELOAD_INTERVAL"])
         self.directory = Path(app.config["DATA_DIR"])
+        self.versions = KnownVersions(artefacts.state_dir(app), self.directory)
         self.fingerprint = fingerprint(self.directory)
         on_new_version(app, building.prepare)  # the SPARQL store, before a version goes live
-        self.store = self._load()
+        self.store = self._load(self.fingerprint)
         self.refused: str | None = None
         self.problems: list[str] = []
 
@@ -42,12 +54,33 @@ class FileBackend(Watched):
     def live_version(self) -> str:
         return self.store.version
 
-    def _load(self, previous: PublishedStore | None = None) -> PublishedStore:
-        data = load_directory(self.directory)
-        problems = lost(previous.data, data) if previous else []
-        if problems:
-            raise InvalidData(problems)
-        return prepare(self.app, PublishedStore(data, self.app.config["GRAPH_CACHE_SIZE"]))
+    def _load(self, seen: str, previous: PublishedStore | None = None) -> PublishedStore:
+        """The files as they are now, published; ``seen`` is their fingerprint, taken
+        before anything was read."""
+        config = self.app.config
+        store = PublishedStore(
+            self._archive(seen, previous),
+            config["GRAPH_CACHE_SIZE"],
+            record_cache_size=config["RECORD_CACHE_SIZE"],
+        )
+        return prepare(self.app, store)
+
+    def _archive(self, seen: str, previous: PublishedStore | None) -> Archive:
+        """The archive of the files: the one this host has for their fingerprint or their
+        bytes (no validation), else validated and written now."""
+        version = self.versions.get(seen) or content_version(self.directory)
+        archive = open_version(self.app, version)
+        if archive is None:
+            with collector_paused():
+                data = load_directory(self.directory, self.app.logger)
+                _refuse_losses(previous, data)
+                archive = ensure(self.app, data)
+        else:
+            self.app.logger.info("data version %s: its records are already on this host", version)
+            _refuse_losses(previous, ArchivedData(archive))
+        if fingerprint(self.directory) == seen:  # read in one state: remember it
+            self.versions.put(seen, archive.version)
+        return archive
 
     def refresh(self) -> bool:
         """Publish the files anew if they changed; True when a new version went live."""
@@ -56,7 +89,7 @@ class FileBackend(Watched):
             if current in (self.fingerprint, self.refused):
                 return False
             try:
-                store = self._load(self.store)
+                store = self._load(current, self.store)
             except InvalidData as error:
                 self.refused = current
                 self.problems = [str(problem) for problem in error.problems]
@@ -82,6 +115,38 @@ class FileBackend(Watched):
             f" {data.version}; a service reading this directory publishes it within"
             f" OPENDATA_RELOAD_INTERVAL seconds."
         )
+
+
+def _refuse_losses(previous: PublishedStore | None, data) -> None:
+    problems = lost(previous.data, data) if previous else []
+    if problems:
+        raise InvalidData(problems)
+
+
+class KnownVersions:
+    """Which data version a directory's fingerprint names, remembered across restarts.
+
+    A restart with unchanged files stats them and finds its version here, without
+    reading them. An entry is written only for files read in one state (the same
+    fingerprint before and after); one that cannot be read names no version.
+    """
+
+    def __init__(self, state: Path, directory: Path):
+        where = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16]
+        self.folder = state / "fingerprints" / where
+
+    def get(self, seen: str) -> str | None:
+        try:
+            version = (self.folder / seen).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return version if _VERSION.fullmatch(version) else None
+
+    def put(self, seen: str, version: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{seen}.{os.getpid()}.{threading.get_ident()}"
+        temporary.write_text(version, encoding="ascii")
+        os.replace(temporary, self.folder / seen)
 
 
 def fingerprint(directory: Path) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import rendering
+from .. import archive, rendering
 from ..remote import SparqlClient, StoreEndpoints, StoreError, StoreUnavailable
 from ..sparql.engine import Limits, QueryEngine
 from ..sparql.remote_engine import RemoteEngine
@@ -79,7 +79,12 @@ class StoreBackend(Watched):
                 return False
             self.store = prepare(
                 self.app,
-                PublishedStore(dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader),
+                PublishedStore(
+                    archive.ensure(self.app, dataset),
+                    self.app.config["GRAPH_CACHE_SIZE"],
+                    source=self.reader,
+                    record_cache_size=self.app.config["RECORD_CACHE_SIZE"],
+                ),
             )
             refreeze()
             self.app.logger.info("serving data version %s from the store", dataset.version)

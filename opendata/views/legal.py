@@ -71,7 +71,7 @@ def legal_page(path: str, field: str) -> Response:
 def sections(store: PublishedStore, field: str, language: str) -> list[PublisherSection]:
     """One section per publisher, in the order of their names."""
     found = []
-    for organization in sorted(store.organizations, key=lambda o: o.name.primary):
+    for organization in store.organizations_in("name"):
         read = Reader(store.unit_graph(organization), language)
         uri = uris.thing("organization", organization.slug)
         legal: LegalText | None = getattr(organization.legal, field)
