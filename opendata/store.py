@@ -130,11 +130,16 @@ class PublishedStore:
         )
         return [self.unit(source).area_served for (source,) in sources]
 
-    def things(self, offset: int, limit: int) -> list[tuple[str, str, dt.date]]:
-        """(kind, slug, modified) of published things by kind and slug, a page of them."""
+    def things(
+        self, offset: int, limit: int, kinds: tuple[str, ...] | None = None
+    ) -> list[tuple[str, str, dt.date]]:
+        """(kind, slug, modified) of published things (of some kinds) by kind and slug, a
+        page of them."""
+        where = f"WHERE kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         rows = self.archive.rows(
-            f"SELECT kind, slug, modified FROM things ORDER BY kind, slug"
-            f" LIMIT {int(limit)} OFFSET {int(offset)}"
+            f"SELECT kind, slug, modified FROM things {where} ORDER BY kind, slug"
+            f" LIMIT {int(limit)} OFFSET {int(offset)}",
+            kinds or (),
         )
         return [(kind, slug, dt.date.fromisoformat(day)) for kind, slug, day in rows]
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from .. import catalog, uris, vcard
 from ..formats import DOCUMENT_FORMATS, DUMP_FORMATS, HTML, OPENAPI_JSON
+from ..kinds import KINDS
 from ..openapi import Service, document
 from ..publishing import current_store, public_base
 from ..serving import serve_one
@@ -79,9 +80,12 @@ def example_thing() -> tuple[str, str]:
 def example_card() -> tuple[str, str]:
     """The first thing with a vCard (organisations before people), else the example thing."""
     store = current_store()
-    for offset in range(0, store.thing_count(), CARD_SCAN):
-        for kind, slug, _ in store.things(offset, CARD_SCAN):
+    kinds = tuple(kind for kind, published in sorted(KINDS.items()) if published.vcard)
+    offset = 0
+    while things := store.things(offset, CARD_SCAN, kinds):
+        for kind, slug, _ in things:
             resource = store.resource(kind, slug)
             if resource and vcard.has_card(store.unit_graph(resource.unit), kind, resource.uri):
                 return kind, slug
+        offset += CARD_SCAN
     return example_thing()
