@@ -30,6 +30,9 @@ class Defaults:
     GRAPH_CACHE_SIZE = 2048
     # Files' validated records each process keeps read from the version's archive.
     RECORD_CACHE_SIZE = 1024
+    # A data directory of more files is validated and archived by a child process, so
+    # that no serving process ever holds every record (see opendata.archiving).
+    ARCHIVE_IN_CHILD_FILES = 1000
     # Base of every published URI; None: the scheme and host of each request.
     BASE_URI = None
     # Cache-Control max-age of documents, in seconds.

@@ -74,9 +74,7 @@ def test_touched_files_with_the_same_bytes_are_not_validated_again(data_dir, tmp
         pytest.param(lambda path: path.unlink(), id="missing"),
     ],
 )
-def test_a_damaged_archive_is_never_read_and_is_built_again(
-    data_dir, tmp_path, caplog, damage
-):
+def test_a_damaged_archive_is_never_read_and_is_built_again(data_dir, tmp_path, caplog, damage):
     state = tmp_path / "state"
     first = make_app(data_dir, STATE_DIR=str(state)).test_client().get(DOC)
     [archive] = archives(state)
@@ -123,3 +121,27 @@ def test_archiving_logs_how_far_it_is(data_dir, tmp_path, caplog):
     files = len(list(data_dir.glob("*.yaml")))
     assert "archiving the records of version" in caplog.text
     assert f": {files} of {files} (" in caplog.text
+
+
+def test_a_large_directory_is_validated_and_archived_by_a_child_process(data_dir, tmp_path, caplog):
+    state = tmp_path / "state"
+    with caplog.at_level(logging.INFO, logger="opendata"):
+        app = make_app(data_dir, STATE_DIR=str(state), ARCHIVE_IN_CHILD_FILES=0)
+    assert "in a child process" in caplog.text
+    assert app.test_client().get(DOC).status_code == 200
+    assert len(archives(state)) == 1
+
+
+def test_problems_found_by_the_child_process_name_file_field_and_problem(
+    data_dir, tmp_path, caplog
+):
+    app = make_app(data_dir, STATE_DIR=str(tmp_path / "state"), ARCHIVE_IN_CHILD_FILES=0)
+    client = app.test_client()
+    good = client.get(DOC).get_data()
+    office = data_dir / SOURCE.name
+    text = office.read_text(encoding="utf-8")
+    office.write_text(text.replace("bildungsbuero@dessau-rosslau.de", "kaputt"), "utf-8")
+    with caplog.at_level(logging.ERROR, logger="opendata"):
+        assert not app.extensions[EXTENSION].refresh()
+    assert f"data not reloaded: {SOURCE.name}: organization.email: " in caplog.text
+    assert client.get(DOC).get_data() == good

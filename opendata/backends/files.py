@@ -26,13 +26,14 @@ from pathlib import Path
 from flask import Flask
 
 from .. import artefacts
-from ..archive import Archive, ArchivedData, ensure, open_version
+from ..archive import Archive, ArchivedData, open_version
+from ..archiving import archive_directory
 from ..records import DATA_SUFFIXES, InvalidData, content_version, load_directory
 from ..records.references import lost
 from ..sparql import building
 from ..sparql.engine import Limits, OxigraphEngine, QueryEngine
 from ..store import PublishedStore
-from .watching import Watched, collector_paused, on_new_version, prepare, refreeze
+from .watching import Watched, on_new_version, prepare, refreeze
 
 _VERSION = re.compile(r"[0-9a-f]{16}")
 
@@ -71,13 +72,13 @@ class FileBackend(Watched):
         version = self.versions.get(seen) or content_version(self.directory)
         archive = open_version(self.app, version)
         if archive is None:
-            with collector_paused():
-                data = load_directory(self.directory, self.app.logger)
-                _refuse_losses(previous, data)
-                archive = ensure(self.app, data)
+            live = previous.archive if previous else None
+            archive = archive_directory(self.app, self.directory, live)
         else:
             self.app.logger.info("data version %s: its records are already on this host", version)
-            _refuse_losses(previous, ArchivedData(archive))
+            problems = lost(previous.data, ArchivedData(archive)) if previous else []
+            if problems:
+                raise InvalidData(problems)
         if fingerprint(self.directory) == seen:  # read in one state: remember it
             self.versions.put(seen, archive.version)
         return archive
@@ -115,12 +116,6 @@ class FileBackend(Watched):
             f" {data.version}; a service reading this directory publishes it within"
             f" OPENDATA_RELOAD_INTERVAL seconds."
         )
-
-
-def _refuse_losses(previous: PublishedStore | None, data) -> None:
-    problems = lost(previous.data, data) if previous else []
-    if problems:
-        raise InvalidData(problems)
 
 
 class KnownVersions:

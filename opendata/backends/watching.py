@@ -3,13 +3,12 @@ garbage collector's way."""
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -85,23 +84,6 @@ class Watched:
             pass  # reported once per outage by the backend itself
         except Exception:
             self.app.logger.exception("looking for new data failed")
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No garbage collection while a version's records are read and archived.
-
-    Reading makes millions of records that all live until the job ends, so every full
-    pass of the collector walks them all for nothing: at 10,000 files that doubles
-    the time. Records hold no reference cycles; what the job leaves is freed after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def freeze_loaded_data() -> None:

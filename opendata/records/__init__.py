@@ -355,6 +355,7 @@ class DataSet:
 
 from .loading import (  # noqa: E402 - the loaders build the records above
     content_version,
+    data_paths,
     load_directory,
     load_directory_with_documents,
     load_documents,
@@ -392,6 +393,7 @@ __all__ = [
     "Text",
     "Unit",
     "content_version",
+    "data_paths",
     "load_directory",
     "load_directory_with_documents",
     "load_documents",
