@@ -71,6 +71,8 @@ class Defaults:
     # Search and the directory: results a page (1 to 100; pages stay small whatever
     # the data: at most this many results and a few values per facet).
     SEARCH_PAGE_SIZE = 20
+    # Publishers on one page of the legal pages (Impressum, …), by name.
+    LEGAL_PAGE_SIZE = 50
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
     # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)
