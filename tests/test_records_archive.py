@@ -14,6 +14,7 @@ from opendata.publishing import EXTENSION
 from opendata.records import loading
 
 from .conftest import DATA_DIR, copy_data, make_app
+from .servers import wait_until
 
 SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
 DOC = "/doc/organization/bildungsbuero.nt"
@@ -145,3 +146,31 @@ def test_problems_found_by_the_child_process_name_file_field_and_problem(
         assert not app.extensions[EXTENSION].refresh()
     assert f"data not reloaded: {SOURCE.name}: organization.email: " in caplog.text
     assert client.get(DOC).get_data() == good
+
+
+def test_a_restart_on_new_files_serves_the_last_version_until_the_new_one_is_built(
+    data_dir, tmp_path, caplog
+):
+    state = tmp_path / "state"
+    before = make_app(data_dir, STATE_DIR=str(state)).test_client().get(DOC)
+    office = data_dir / SOURCE.name
+    text = office.read_text(encoding="utf-8")
+    office.write_text(text.replace("Zerbster Straße 4", "Zerbster Straße 9"), "utf-8")
+    with caplog.at_level(logging.INFO, logger="opendata"):
+        client = make_app(data_dir, STATE_DIR=str(state), RELOAD_INTERVAL=0.1).test_client()
+        first = client.get(DOC)
+    assert "the last one published from" in caplog.text
+    assert (first.get_data(), first.headers["ETag"]) == (before.get_data(), before.headers["ETag"])
+    wait_until(
+        lambda: "Zerbster Straße 9" in client.get(DOC).get_data(as_text=True), "the new version"
+    )
+
+
+def test_without_a_watcher_a_restart_on_new_files_serves_them_at_once(data_dir, tmp_path):
+    state = tmp_path / "state"
+    make_app(data_dir, STATE_DIR=str(state))
+    office = data_dir / SOURCE.name
+    text = office.read_text(encoding="utf-8")
+    office.write_text(text.replace("Zerbster Straße 4", "Zerbster Straße 9"), "utf-8")
+    client = make_app(data_dir, STATE_DIR=str(state)).test_client()
+    assert "Zerbster Straße 9" in client.get(DOC).get_data(as_text=True)

@@ -36,6 +36,7 @@ from ..store import PublishedStore
 from .watching import Watched, on_new_version, prepare, refreeze
 
 _VERSION = re.compile(r"[0-9a-f]{16}")
+LIVE = "live"  # the KnownVersions entry of the version last published from a directory
 
 
 class FileBackend(Watched):
@@ -45,9 +46,29 @@ class FileBackend(Watched):
         self.versions = KnownVersions(artefacts.state_dir(app), self.directory)
         self.fingerprint = fingerprint(self.directory)
         on_new_version(app, building.prepare)  # the SPARQL store, before a version goes live
-        self.store = self._load(self.fingerprint)
+        self.store = self._previous() or self._load(self.fingerprint)
+        self.versions.put(LIVE, self.store.version)
         self.refused: str | None = None
         self.problems: list[str] = []
+
+    def _previous(self) -> PublishedStore | None:
+        """At start-up with files this host has not seen, the version it served last
+        from them, when the watcher will build the new one (a first build at national
+        scale takes minutes, and the service should not be down meanwhile)."""
+        if not self.interval or self.versions.get(self.fingerprint):
+            return None
+        version = self.versions.get(LIVE)
+        found = open_version(self.app, version) if version else None
+        if found is None:
+            return None
+        self.app.logger.info(
+            "serving data version %s, the last one published from %s, while its files"
+            " are read again",
+            version,
+            self.directory,
+        )
+        self.fingerprint = ""  # the watcher's first check reads the files
+        return prepare(self.app, self._store(found))
 
     def current(self) -> PublishedStore:
         return self.store
@@ -58,13 +79,13 @@ class FileBackend(Watched):
     def _load(self, seen: str, previous: PublishedStore | None = None) -> PublishedStore:
         """The files as they are now, published; ``seen`` is their fingerprint, taken
         before anything was read."""
+        return prepare(self.app, self._store(self._archive(seen, previous)))
+
+    def _store(self, archive: Archive) -> PublishedStore:
         config = self.app.config
-        store = PublishedStore(
-            self._archive(seen, previous),
-            config["GRAPH_CACHE_SIZE"],
-            record_cache_size=config["RECORD_CACHE_SIZE"],
+        return PublishedStore(
+            archive, config["GRAPH_CACHE_SIZE"], record_cache_size=config["RECORD_CACHE_SIZE"]
         )
-        return prepare(self.app, store)
 
     def _archive(self, seen: str, previous: PublishedStore | None) -> Archive:
         """The archive of the files: the one this host has for their fingerprint or their
@@ -98,6 +119,7 @@ class FileBackend(Watched):
                     self.app.logger.error("data not reloaded: %s", problem)
                 return False
             self.store, self.fingerprint, self.refused, self.problems = store, current, None, []
+            self.versions.put(LIVE, store.version)
             refreeze()
             self.app.logger.info("published data version %s", store.version)
             return True
@@ -119,7 +141,8 @@ class FileBackend(Watched):
 
 
 class KnownVersions:
-    """Which data version a directory's fingerprint names, remembered across restarts.
+    """Which data version a directory's fingerprint names, remembered across restarts,
+    and which version was last published from it (``LIVE``).
 
     A restart with unchanged files stats them and finds its version here, without
     reading them. An entry is written only for files read in one state (the same
