@@ -5,9 +5,11 @@ A document about a thing is read from the graphs that can say something about it
 the file that declares it, the files that refer to it, and the files that declare
 what the declaring file refers to.
 
-A ``PublishedStore`` is immutable once built. Reloading data builds a new store and
-swaps it in with one assignment, so a request sees either the old or the new
-version, never a mix (see ``opendata.publishing``).
+A ``PublishedStore`` reads one version's archive (``opendata.archive``): records
+when they are needed, lists sorted, paged and counted in SQLite. It is immutable once
+built. Reloading data builds a new store and swaps it in with one assignment, so a
+request sees either the old or the new version, never a mix (see
+``opendata.publishing``).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class PublishedStore:
         self.source = source or RecordGraphs(archive)
         # things no longer published, whose URIs answer 410 Gone (a few)
         self.retirements = archive.retirements()
+        # a file's records by its name, the most recently read kept
         self.unit = lru_cache(maxsize=record_cache_size)(archive.unit)
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
         self._memo: dict[Hashable, Any] = {}
