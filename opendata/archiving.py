@@ -12,6 +12,7 @@ verdict comes back as one line of JSON on its standard output.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import json
 import logging
@@ -28,13 +29,27 @@ from .records import DataProblem, InvalidData, data_paths, load_directory
 from .records.references import lost
 
 
-def archive_directory(app: Flask, directory: Path, previous: Archive | None) -> Archive:
+def archive_directory(
+    app: Flask, directory: Path, expected: str, previous: Archive | None
+) -> Archive:
     """Validate the files, refuse them if they drop a thing ``previous`` publishes, and
-    write their archive; InvalidData with every problem otherwise."""
-    if len(data_paths(directory)) <= app.config["ARCHIVE_IN_CHILD_FILES"]:
-        version = validate_and_archive(app, directory, previous, app.logger)
-    else:
-        version = _in_child(app, directory, previous)
+    write their archive; InvalidData with every problem otherwise.
+
+    ``expected`` is the version their bytes had a moment ago: the processes of a host
+    that find the same new files validate them once, one after the other (the others
+    then find the archive).
+    """
+    lock = artefacts.path_of(app, expected, f".{archive.ARTEFACT}.validating")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        found = archive.open_version(app, expected)
+        if found is not None:
+            return found
+        if len(data_paths(directory)) <= app.config["ARCHIVE_IN_CHILD_FILES"]:
+            version = validate_and_archive(app, directory, previous, app.logger)
+        else:
+            version = _in_child(app, directory, previous)
     found = archive.open_version(app, version)
     if found is None:
         raise RuntimeError(f"the records of data version {version} were not written")

@@ -94,7 +94,7 @@ class FileBackend(Watched):
         archive = open_version(self.app, version)
         if archive is None:
             live = previous.archive if previous else None
-            archive = archive_directory(self.app, self.directory, live)
+            archive = archive_directory(self.app, self.directory, version, live)
         else:
             self.app.logger.info("data version %s: its records are already on this host", version)
             problems = lost(previous.data, ArchivedData(archive)) if previous else []
