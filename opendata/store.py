@@ -154,15 +154,17 @@ class PublishedStore:
         )
         return [(slug, dt.date.fromisoformat(day)) for slug, day in rows]
 
-    def newest_day(self, table: str, offset: int, limit: int) -> dt.date:
-        """The newest modification among a page of ``organizations`` (by slug) or
-        ``things`` (by kind and slug)."""
+    def newest_days(self, table: str, first: int, size: int) -> dict[int, dt.date]:
+        """The newest modification in each part of ``size`` pages, when the rows of
+        ``organizations`` (by slug) or ``things`` (by kind and slug) are pages ``first``,
+        ``first`` + 1, …: part number (from 0) → day, in one pass over the table."""
         order = {"organizations": "slug", "things": "kind, slug"}[table]
         rows = self.archive.rows(
-            f"SELECT max(modified) FROM (SELECT modified FROM {table} ORDER BY {order}"
-            f" LIMIT {int(limit)} OFFSET {int(offset)})"
+            f"SELECT part, max(modified) FROM (SELECT (row_number() OVER (ORDER BY {order})"
+            f" - 1 + ?) / ? AS part, modified FROM {table}) GROUP BY part",
+            (first, size),
         )
-        return dt.date.fromisoformat(rows[0][0])
+        return {part: dt.date.fromisoformat(day) for part, day in rows}
 
     def thing_count(self) -> int:
         return self.archive.rows("SELECT count(*) FROM things")[0][0]

@@ -67,10 +67,9 @@ def sitemap() -> Response:
 
     def make() -> bytes:
         root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
-        for number in range(1, math.ceil(len(pages) / size) + 1):
+        for number, newest in enumerate(pages.newest_by_part(size), 1):
             part = ET.SubElement(root, "sitemap")
             ET.SubElement(part, "loc").text = uris.internal(f"sitemaps/{number}.xml")
-            newest = pages.newest((number - 1) * size, number * size)
             ET.SubElement(part, "lastmod").text = newest.isoformat()
         return xml_bytes(root)
 
@@ -116,14 +115,17 @@ class SitemapPages:
                 pages += [(f"/doc/{kind}/{slug}.html", day) for kind, slug, day in things]
         return pages
 
-    def newest(self, start: int, stop: int) -> dt.date:
-        """The day the most recently changed of pages start … stop - 1 changed."""
-        days = [day for _, day in self.head[start:stop]]
-        days += [
-            self.store.newest_day(table, offset, limit)
-            for offset, limit, table in self._ranges(start, stop)
-        ]
-        return max(days)
+    def newest_by_part(self, size: int) -> list[dt.date]:
+        """The day the most recently changed page of each part of ``size`` pages changed."""
+        newest: dict[int, dt.date] = {}
+        for index, (_, day) in enumerate(self.head):
+            newest[index // size] = max(day, newest.get(index // size, day))
+        first = len(self.head)
+        for table, count in (("organizations", self.datasets), ("things", 0)):
+            for part, day in self.store.newest_days(table, first, size).items():
+                newest[part] = max(day, newest.get(part, day))
+            first += count
+        return [newest[part] for part in sorted(newest)]
 
     def _ranges(self, start: int, stop: int) -> list[tuple[int, int, str]]:
         """(offset, limit, table) of the datasets and things among pages start … stop - 1."""
