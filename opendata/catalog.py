@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from rdflib import URIRef
 
 from . import uris
+from .archive import dataset_languages
 from .formats import Format
 from .records import Organization, Text
 from .store import PublishedStore
@@ -103,23 +104,18 @@ def sparql_endpoint() -> URIRef:
 # Selection.
 
 
-def datasets(store: PublishedStore, modified_since: dt.date | None = None) -> list[Organization]:
+def datasets(
+    store: PublishedStore, modified_since: dt.date | None = None
+) -> Sequence[Organization]:
     """The organisations in catalogue order (by slug, stable across versions), optionally
-    only those modified on or after a day. Computed once per version and day."""
-
-    def compute() -> list[Organization]:
-        chosen = [
-            organization
-            for organization in store.organizations
-            if modified_since is None or organization.publication.modified >= modified_since
-        ]
-        return sorted(chosen, key=lambda organization: organization.slug)
-
-    return store.memo(("datasets", modified_since), compute)
+    only those modified on or after a day: counted and paged in the version's archive."""
+    return store.memo(
+        ("datasets", modified_since), lambda: store.organizations_in("slug", modified_since)
+    )
 
 
 def find_organization(store: PublishedStore, slug: str) -> Organization | None:
-    return store.organizations_by_slug.get(slug)
+    return store.organization(slug)
 
 
 def publisher_of(organization: Organization) -> Agent:
@@ -134,43 +130,45 @@ def catalog_publisher(store: PublishedStore, slug: str | None) -> Agent:
 
 
 def _catalog_publisher(store: PublishedStore, slug: str | None) -> Agent:
-    first = store.organizations[0]
     if slug is None:
-        return publisher_of(first)
-    for organization in store.organizations:
-        if organization.parent_organization.slug == slug:
-            return publisher_of(organization)
-        if organization.slug == slug:
-            return Agent(organization.slug, organization.name, None)
-    raise LookupError(f"CATALOG_PUBLISHER: no organisation {slug!r} in the published data")
+        return publisher_of(store.organizations[0])
+    organization = store.first_organization(slug)
+    if organization is None:
+        raise LookupError(f"CATALOG_PUBLISHER: no organisation {slug!r} in the published data")
+    if organization.parent_organization.slug == slug:
+        return publisher_of(organization)
+    return Agent(organization.slug, organization.name, None)
 
 
 def languages(organization: Organization) -> list[str]:
     """Language tags of the texts an organisation's dataset publishes (read from the
     record, so that a catalogue page does not build the graph of every organisation)."""
-    found: set[str] = set()
-    for name, value in vars(organization).items():
-        if name != "legal":  # legal texts are pages of the site, not part of the dataset
-            _collect_languages(value, found)
-    return sorted(found)
-
-
-def _collect_languages(value, found: set[str]) -> None:
-    if isinstance(value, Text):
-        found.update(value.values)
-    elif isinstance(value, tuple):
-        for item in value:
-            _collect_languages(item, found)
-    elif hasattr(value, "__dataclass_fields__"):
-        for item in vars(value).values():
-            _collect_languages(item, found)
+    return dataset_languages(organization)
 
 
 def all_languages(store: PublishedStore) -> list[str]:
-    """Language tags of every published text, once per version."""
-    return store.memo(
-        "languages", lambda: sorted({t for o in store.organizations for t in languages(o)})
-    )
+    """Language tags of every published text (counted when the version was archived)."""
+    return store.archive.meta["languages"]
+
+
+def all_themes(store: PublishedStore) -> list[str]:
+    """The EU data themes of every dataset (collected when the version was archived)."""
+    return store.archive.meta["themes"]
+
+
+def common_licence(store: PublishedStore) -> str | None:
+    """The licence code of every organisation, when they all have the same.
+
+    A whole (the VoID dataset, the catalogue) is under a licence only when every part
+    is under that licence.
+    """
+    licences = store.archive.meta["licences"]
+    return licences[0] if len(licences) == 1 else None
+
+
+def first_issued(store: PublishedStore) -> dt.date:
+    """The day the first dataset was issued."""
+    return dt.date.fromisoformat(store.archive.meta["issued"])
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,11 @@ class Defaults:
     PUBLISH_TIMEOUT = 300
     # Organisation graphs each process keeps built (memory) or fetched (sparql).
     GRAPH_CACHE_SIZE = 2048
+    # Files' validated records each process keeps read from the version's archive.
+    RECORD_CACHE_SIZE = 1024
+    # A data directory of more files is validated and archived by a child process, so
+    # that no serving process ever holds every record (see opendata.archiving).
+    ARCHIVE_IN_CHILD_FILES = 1000
     # Base of every published URI; None: the scheme and host of each request.
     BASE_URI = None
     # Cache-Control max-age of documents, in seconds.
@@ -73,6 +78,8 @@ class Defaults:
     # Search and the directory: results a page (1 to 100; pages stay small whatever
     # the data: at most this many results and a few values per facet).
     SEARCH_PAGE_SIZE = 20
+    # Publishers on one page of the legal pages (Impressum, …), by name.
+    LEGAL_PAGE_SIZE = 50
     # Entries in the Atom change feed, newest first.
     FEED_SIZE = 100
     # SPARQL endpoint (see README): time limit of a query in seconds, rows (or triples)

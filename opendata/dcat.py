@@ -35,9 +35,12 @@ from .catalog import (
     Agent,
     PageView,
     all_languages,
+    all_themes,
     catalog_uri,
+    common_licence,
     dataset_uri,
     dump_path,
+    first_issued,
     landing_page_path,
     languages,
     media_type_iri,
@@ -185,28 +188,23 @@ class DcatBuilder:
         return node
 
     def catalog(self, publisher: Agent, on_page: list[URIRef]) -> None:
-        catalog, organizations = catalog_uri(), self.store.organizations
+        catalog = catalog_uri()
         self.typed(catalog, DCAT.Catalog)
         self.add_messages(catalog, DCTERMS.title, "catalog.title")
         self.add_messages(catalog, DCTERMS.description, "catalog.description")
         self.add(catalog, DCTERMS.publisher, self.agent(publisher))
         self.add(catalog, FOAF.homepage, self.typed(uris.internal(""), FOAF.Document))
-        self.add(catalog, DCTERMS.issued, Literal(min(o.publication.issued for o in organizations)))
+        self.add(catalog, DCTERMS.issued, Literal(first_issued(self.store)))
         self.add(catalog, DCTERMS.modified, Literal(self.store.modified))
         self.add(catalog, DCTERMS.language, *self.languages(all_languages(self.store)))
         # The catalogue's coverage is named while it is a handful of places; a national
         # catalogue would repeat thousands of places on every page (each dataset keeps its own).
-        places = {
-            organization.area_served.slug: organization.area_served
-            for organization in organizations
-        }
-        if len(places) <= MAX_CATALOG_PLACES:
-            for place in places.values():
-                self.spatial(catalog, place, with_level=False)
+        for place in self.store.places(MAX_CATALOG_PLACES) or ():
+            self.spatial(catalog, place, with_level=False)
         self.add(catalog, DCAT.themeTaxonomy, self.labelled(DATA_THEME_SCHEME, SKOS.ConceptScheme))
         # The catalogue is made of the datasets' descriptions: under their licence when
         # they all have the same one (as the VoID description of the whole).
-        licence = void.common_licence(self.store)
+        licence = common_licence(self.store)
         if licence:
             self.add(catalog, DCTERMS.license, self.licence(licence))
         self.add(catalog, DCAT.dataset, *on_page)
@@ -377,21 +375,7 @@ def service_contact(store: PublishedStore, publisher: Agent) -> Organization:
     no contact of a parent organisation)."""
 
     def compute() -> Organization:
-        organizations = store.organizations
-        for organization in organizations:
-            if organization.slug == publisher.slug:
-                return organization
-        for organization in organizations:
-            if organization.parent_organization.slug == publisher.slug:
-                return organization
-        return organizations[0]
+        found = store.organization(publisher.slug) or store.first_organization(publisher.slug)
+        return found or store.organizations[0]
 
     return store.memo(("service_contact", publisher.slug), compute)
-
-
-def all_themes(store: PublishedStore) -> list[str]:
-    """The EU data themes of every dataset, once a version."""
-    return store.memo(
-        "all_themes",
-        lambda: sorted({theme for o in store.organizations for theme in o.publication.themes}),
-    )

@@ -5,26 +5,29 @@ A document about a thing is read from the graphs that can say something about it
 the file that declares it, the files that refer to it, and the files that declare
 what the declaring file refers to.
 
-A ``PublishedStore`` is immutable once built. Reloading data builds a new store and
-swaps it in with one assignment, so a request sees either the old or the new
-version, never a mix (see ``opendata.publishing``).
+A ``PublishedStore`` reads one version's archive (``opendata.archive``): records
+when they are needed, lists sorted, paged and counted in SQLite. It is immutable once
+built. Reloading data builds a new store and swaps it in with one assignment, so a
+request sees either the old or the new version, never a mix (see
+``opendata.publishing``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, Protocol, overload
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from . import uris
+from .archive import Archive, ArchivedData, references_of
 from .graph import new_graph
 from .kinds import unit_graph
-from .records import DataSet, Organization, Shared, Unit
+from .records import Organization, Unit
 from .vocabulary import LABEL_PROPERTIES, RDF
 
 
@@ -50,50 +53,129 @@ class Resource:
 
 
 MEMO_SIZE = 512
+PAGE = 500  # records read from the archive at a time when a list is iterated
 _MISSING = object()
+_ORDERS = {"position": "position", "slug": "slug", "name": "name, position"}
 
 
 class PublishedStore:
-    """One version of the published data.
+    """One version of the published data, read from its archive (``opendata.archive``).
 
-    Holds the validated records and an index of every resource; a file's graph is
-    built from its records when first needed and kept in a bounded cache, so start-up
-    time and memory grow with the records, not with the triples.
+    Records are read when needed and kept in a bounded cache, and so are the graphs
+    built from them: memory grows with what is read, not with the data. Lists (the
+    catalogue, sitemaps, the feed) are sorted, paged and counted in the archive.
     """
 
     def __init__(
         self,
-        data: DataSet,
+        archive: Archive,
         graph_cache_size: int = 2048,
         source: GraphSource | None = None,
+        record_cache_size: int = 1024,
     ):
-        self.data = data
-        self.version = data.version
-        self.source = source or RecordGraphs(data)
-        self.resources: dict[tuple[str, str], Resource] = {
-            (kind, slug): Resource(kind, slug, unit)
-            for unit in data.units
-            for kind, slug, _, _ in unit.things()
-        }
-        self.referrers = _referrers(data.units)
-        # things no longer published, whose URIs answer 410 Gone
-        self.retirements = data.retirements
+        self.archive = archive
+        self.version = archive.version
+        # the records as build-time consumers read them (dumps, indexes): every unit, lazily
+        self.data = ArchivedData(archive)
+        self.source = source or RecordGraphs(archive)
+        # things no longer published, whose URIs answer 410 Gone (a few)
+        self.retirements = archive.retirements()
+        # a file's records by its name, the most recently read kept
+        self.unit = lru_cache(maxsize=record_cache_size)(archive.unit)
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
         self._memo: dict[Hashable, Any] = {}
 
     @property
-    def organizations(self) -> tuple[Organization, ...]:
-        """The offices: one catalogue dataset, page and vCard each."""
-        return self.data.organizations
+    def organizations(self) -> Organizations:
+        """The offices (one catalogue dataset, page and vCard each), in file order."""
+        return Organizations(self, "position")
 
-    @cached_property
+    @property
     def modified(self) -> dt.date:
         """The newest modification date of any file (Last-Modified of lists)."""
-        return max(unit.publication.modified for unit in self.data.units)
+        return self.archive.modified
 
-    @cached_property
-    def organizations_by_slug(self) -> dict[str, Organization]:
-        return {organization.slug: organization for organization in self.organizations}
+    @property
+    def resources(self) -> Resources:
+        """(kind, slug) → Resource of every published thing, read as needed."""
+        return Resources(self)
+
+    def organization(self, slug: str) -> Organization | None:
+        rows = self.archive.rows("SELECT source FROM organizations WHERE slug = ?", (slug,))
+        return self.unit(rows[0][0]) if rows else None
+
+    def organizations_in(self, order: str, since: dt.date | None = None) -> Organizations:
+        """The offices by ``position`` (file order), ``slug`` or ``name``, optionally only
+        those modified on or after a day."""
+        return Organizations(self, order, since)
+
+    def first_organization(self, slug: str) -> Organization | None:
+        """The first office (in file order) that is ``slug`` or whose parent it is."""
+        rows = self.archive.rows(
+            "SELECT source FROM organizations WHERE parent = ? OR slug = ?"
+            " ORDER BY position LIMIT 1",
+            (slug, slug),
+        )
+        return self.unit(rows[0][0]) if rows else None
+
+    def places(self, limit: int) -> list | None:
+        """The places the offices serve, in the order they first appear; None when there
+        are more than ``limit``."""
+        rows = self.archive.rows(
+            "SELECT place, min(position) AS first FROM organizations GROUP BY place"
+            f" ORDER BY first LIMIT {int(limit) + 1}"
+        )
+        if len(rows) > limit:
+            return None
+        sources = self.archive.rows(
+            "SELECT source FROM organizations WHERE position IN"
+            f" ({', '.join(str(first) for _, first in rows)}) ORDER BY position"
+        )
+        return [self.unit(source).area_served for (source,) in sources]
+
+    def things(
+        self, offset: int, limit: int, kinds: tuple[str, ...] | None = None
+    ) -> list[tuple[str, str, dt.date]]:
+        """(kind, slug, modified) of published things (of some kinds) by kind and slug, a
+        page of them."""
+        where = f"WHERE kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+        rows = self.archive.rows(
+            f"SELECT kind, slug, modified FROM things {where} ORDER BY kind, slug"
+            f" LIMIT {int(limit)} OFFSET {int(offset)}",
+            kinds or (),
+        )
+        return [(kind, slug, dt.date.fromisoformat(day)) for kind, slug, day in rows]
+
+    def dataset_days(self, offset: int, limit: int) -> list[tuple[str, dt.date]]:
+        """(slug, modified) of the offices by slug (the catalogue's order), a page of them."""
+        rows = self.archive.rows(
+            f"SELECT slug, modified FROM organizations ORDER BY slug"
+            f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return [(slug, dt.date.fromisoformat(day)) for slug, day in rows]
+
+    def newest_days(self, table: str, first: int, size: int) -> dict[int, dt.date]:
+        """The newest modification in each part of ``size`` pages, when the rows of
+        ``organizations`` (by slug) or ``things`` (by kind and slug) are pages ``first``,
+        ``first`` + 1, …: part number (from 0) → day, in one pass over the table."""
+        order = {"organizations": "slug", "things": "kind, slug"}[table]
+        rows = self.archive.rows(
+            f"SELECT part, max(modified) FROM (SELECT (row_number() OVER (ORDER BY {order})"
+            f" - 1 + ?) / ? AS part, modified FROM {table}) GROUP BY part",
+            (first, size),
+        )
+        return {part: dt.date.fromisoformat(day) for part, day in rows}
+
+    def thing_count(self) -> int:
+        return self.archive.rows("SELECT count(*) FROM things")[0][0]
+
+    def newest_things(self, limit: int) -> list[Resource]:
+        """The most recently modified things (then by kind and slug)."""
+        rows = self.archive.rows(
+            "SELECT kind, slug, source FROM things ORDER BY modified DESC, kind, slug"
+            f" LIMIT {int(limit)}"
+        )
+        return [Resource(kind, slug, self.unit(source)) for kind, slug, source in rows]
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """A value derived from this version, computed once (views of the catalogue, …).
@@ -109,7 +191,20 @@ class PublishedStore:
         return found
 
     def resource(self, kind: str, slug: str) -> Resource | None:
-        return self.resources.get((kind, slug))
+        rows = self.archive.rows(
+            "SELECT source FROM things WHERE kind = ? AND slug = ?", (kind, slug)
+        )
+        return Resource(kind, slug, self.unit(rows[0][0])) if rows else None
+
+    def referrers(self, kind: str, slug: str, shared_only: bool = False) -> list[Unit]:
+        """The files that refer to a thing without declaring it (shared files first)."""
+        only = "AND shared" if shared_only else ""
+        rows = self.archive.rows(
+            f"SELECT source FROM referrers WHERE kind = ? AND slug = ? {only}"
+            " ORDER BY shared DESC, source",
+            (kind, slug),
+        )
+        return [self.unit(source) for (source,) in rows]
 
     def unit_graph(self, unit: Unit) -> Graph:
         """A file's graph (its named graph in a store). Do not modify it."""
@@ -127,10 +222,10 @@ class PublishedStore:
         own, those that refer to it, and those its own file refers to (shared files
         first, so each subject keeps the order of its statements)."""
         units = {resource.unit.source: resource.unit}
-        for referrer in self.referrers.get((resource.kind, resource.slug), ()):
+        for referrer in self.referrers(resource.kind, resource.slug):
             units[referrer.source] = referrer
-        for dependency in _references(resource.unit):
-            found = self.resources.get(dependency)
+        for dependency in references_of(resource.unit):
+            found = self.resource(*dependency)
             if found is not None:
                 units[found.unit.source] = found.unit
         if len(units) == 1:
@@ -175,12 +270,10 @@ class PublishedStore:
         graph = new_graph()
         graph += self.unit_graph(organization)
         for kind, slug in sorted(organization.references):
-            found = self.resources.get((kind, slug))
+            found = self.resource(kind, slug)
             if found is None:
                 continue
-            sources = [found.unit] + [
-                unit for unit in self.referrers.get((kind, slug), ()) if isinstance(unit, Shared)
-            ]
+            sources = [found.unit, *self.referrers(kind, slug, shared_only=True)]
             for unit in sources:
                 _add_description(self.unit_graph(unit), found.uri, graph)
         return graph
@@ -195,36 +288,94 @@ class GraphSource(Protocol):
 
 
 class RecordGraphs:
-    """Graphs built in this process from the records (the default, in-memory store)."""
+    """Graphs built in this process from the records (the default, in-memory store).
 
-    def __init__(self, data: DataSet):
-        self.units = {unit.source: unit for unit in data.units}
+    Records are read from the archive for each graph, not through the store's record
+    cache: building every graph (dumps, the SPARQL store) must not push out the
+    records that pages read.
+    """
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
 
     def unit_graph(self, source: str) -> Graph:
-        return unit_graph(self.units[source])
+        return unit_graph(self.archive.unit(source))
 
     def union(self) -> Graph:
         graph = new_graph()
-        for unit in self.units.values():
+        for unit in self.archive.units():
             graph += unit_graph(unit)
         return graph
 
 
-def _references(unit: Unit) -> set[tuple[str, str]]:
-    """(kind, slug) of the things a file refers to but does not declare."""
-    if isinstance(unit, Organization):
-        return set(unit.references)
-    found = {("organization", a.parent) for a in unit.organizations if a.parent}
-    return found | {("concept", c.broader) for c in unit.concepts if c.broader}
+class Organizations(Sequence):
+    """Organisations of a version in an order the archive keeps (``position``: file
+    order; ``slug``; ``name``), optionally only those modified on or after a day: counted
+    and paged in the archive, each record read when it is taken."""
+
+    def __init__(self, store: PublishedStore, order: str, since: dt.date | None = None):
+        self.store, self.order = store, _ORDERS[order]
+        self.where = "WHERE modified >= ?" if since else ""
+        self.parameters: tuple = (since.isoformat(),) if since else ()
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            sql = f"SELECT count(*) FROM organizations {self.where}"
+            self._count = self.store.archive.rows(sql, self.parameters)[0][0]
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Organization: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Organization]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return list(self)[index]
+            return self.page(start, max(0, stop - start))
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(index)
+        return self.page(position, 1)[0]
+
+    def __iter__(self) -> Iterator[Organization]:
+        for start in range(0, len(self), PAGE):
+            yield from self.page(start, PAGE)
+
+    def page(self, offset: int, limit: int) -> list[Organization]:
+        rows = self.store.archive.rows(
+            f"SELECT source FROM organizations {self.where} ORDER BY {self.order}"
+            f" LIMIT {int(limit)} OFFSET {int(offset)}",
+            self.parameters,
+        )
+        return [self.store.unit(source) for (source,) in rows]
 
 
-def _referrers(units: tuple[Unit, ...]) -> dict[tuple[str, str], list[Unit]]:
-    """(kind, slug) → the files that refer to that thing without declaring it."""
-    found: dict[tuple[str, str], list[Unit]] = {}
-    for unit in units:
-        for reference in sorted(_references(unit)):
-            found.setdefault(reference, []).append(unit)
-    return found
+class Resources(Mapping):
+    """(kind, slug) → Resource of every published thing, read from the archive as needed."""
+
+    def __init__(self, store: PublishedStore):
+        self.store = store
+
+    def __getitem__(self, key: tuple[str, str]) -> Resource:
+        found = self.store.resource(*key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __len__(self) -> int:
+        return self.store.thing_count()
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        cursor = self.store.archive.connection().execute(
+            "SELECT kind, slug FROM things ORDER BY source, kind, slug"
+        )
+        while batch := cursor.fetchmany(PAGE):
+            yield from batch
 
 
 def _add_description(source: Graph, subject: Node, target: Graph) -> None:

@@ -193,13 +193,16 @@ def test_beyond_the_limit_the_sitemap_is_an_index_of_sitemaps(multi_data_dir):
     index = ET.fromstring(client.get("/sitemap.xml").get_data())
     assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex"
     parts = [loc.text for loc in index.iter(f"{{{SITEMAP_NS}}}loc")]
-    assert parts[0] == "http://localhost/sitemaps/1.xml"
+    newest = [day.text for day in index.iter(f"{{{SITEMAP_NS}}}lastmod")]
+    assert parts[0] == "http://localhost/sitemaps/1.xml" and len(newest) == len(parts)
     pages = []
-    for url in parts:
+    for url, day in zip(parts, newest, strict=True):
         part = ET.fromstring(client.get(url.removeprefix("http://localhost")).get_data())
         assert part.tag == f"{{{SITEMAP_NS}}}urlset"
         found = [loc.text for loc in part.iter(f"{{{SITEMAP_NS}}}loc")]
         assert 1 <= len(found) <= 5
+        # each sitemap of the index changed when its most recently changed page did
+        assert day == max(lastmod.text for lastmod in part.iter(f"{{{SITEMAP_NS}}}lastmod"))
         pages += found
     whole = make_app(multi_data_dir).test_client().get("/sitemap.xml").get_data()
     assert pages == [loc.text for loc in ET.fromstring(whole).iter(f"{{{SITEMAP_NS}}}loc")]

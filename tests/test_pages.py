@@ -473,3 +473,19 @@ def test_legal_entries_are_validated(tmp_path, legal, message):
 def test_legal_pages_have_a_section_per_publisher(multi_client):
     page = html_of(multi_client, "/barrierefreiheit")
     assert page.count('<section class="publisher"') == 2
+
+
+def test_legal_pages_list_publishers_by_name_a_page_at_a_time(multi_data_dir, backend_store):
+    client = make_app(multi_data_dir, backend_store, LEGAL_PAGE_SIZE=1).test_client()
+    first, second = html_of(client, "/impressum"), html_of(client, "/impressum?page=2")
+    names = [
+        page[page.index('<section class="publisher"') :].split("</a>")[0].rsplit(">", 1)[1]
+        for page in (first, second)
+    ]
+    assert names == sorted(names) and len(set(names)) == 2
+    assert first.count('<section class="publisher"') == 1
+    assert 'href="/impressum?page=2" rel="next"' in first
+    assert 'href="/impressum?page=1" rel="prev"' in second and 'rel="next"' not in second
+    assert 'hreflang="en" href="http://localhost/impressum?page=2&amp;lang=en"' in second
+    assert client.get("/impressum?page=3").status_code == 404
+    assert client.get("/impressum?page=zwei").status_code == 400

@@ -92,8 +92,8 @@ def test_an_edit_landing_while_the_first_version_loads_is_not_missed(tmp_path, m
     backend_class = type(make_app(data).extensions["opendata"])
     load = backend_class._load
 
-    def load_then_edit(backend):
-        store = load(backend)
+    def load_then_edit(backend, *arguments):
+        store = load(backend, *arguments)
         # a longer text: the size changes, whatever the clock's resolution
         text = source.read_text(encoding="utf-8").replace("Zerbster Straße 4", "Zerbster Straße 45")
         source.write_text(text, encoding="utf-8")

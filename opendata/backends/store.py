@@ -12,6 +12,7 @@ from pathlib import Path
 import redis
 from flask import Flask
 
+from .. import archive
 from ..announcements import Channel, Listener, NotAnnounced, announce_and_confirm
 from ..records import DataSet
 from ..remote import SparqlClient, StoreEndpoints, StoreError, StoreUnavailable
@@ -102,7 +103,12 @@ class StoreBackend(Watched):
             published, dataset = found
             self.store = prepare(
                 self.app,
-                PublishedStore(dataset, self.app.config["GRAPH_CACHE_SIZE"], source=self.reader),
+                PublishedStore(
+                    archive.ensure(self.app, dataset),
+                    self.app.config["GRAPH_CACHE_SIZE"],
+                    source=self.reader,
+                    record_cache_size=self.app.config["RECORD_CACHE_SIZE"],
+                ),
             )
             self.published = published
             refreeze()

@@ -15,7 +15,7 @@ here knows about RDF.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 DATA_SUFFIXES = (".yaml", ".yml")
@@ -346,8 +346,16 @@ class DataSet:
         """(kind, slug) → the retirement of a thing no longer published."""
         return {(r.kind, r.slug): r for unit in self.shared for r in unit.retired}
 
+    def declarations(self) -> Iterator[tuple[str, str, str]]:
+        """(file, kind, slug) of every thing the files declare."""
+        for unit in self.units:
+            for kind, slug, _, _ in unit.things():
+                yield unit.source, kind, slug
+
 
 from .loading import (  # noqa: E402 - the loaders build the records above
+    content_version,
+    data_paths,
     load_directory,
     load_directory_with_documents,
     load_documents,
@@ -384,6 +392,8 @@ __all__ = [
     "Telephone",
     "Text",
     "Unit",
+    "content_version",
+    "data_paths",
     "load_directory",
     "load_directory_with_documents",
     "load_documents",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from ..progress import Progress
 from . import DATA_SUFFIXES, DataProblem, DataSet, InvalidData, Organization, Shared, Unit
 from .references import resolve
 from .schemas import ORGANIZATION_SCHEMA
@@ -17,46 +19,79 @@ from .shared_schemas import SHARED_SCHEMA
 
 # libyaml's loader is ~10x faster than the pure-Python one; both are "safe" loaders.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_QUIET = logging.getLogger("opendata.records.quiet")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
-def load_directory(directory: Path) -> DataSet:
+def load_directory(directory: Path, logger: logging.Logger | None = None) -> DataSet:
     """Read and validate every data file; raise InvalidData listing all problems."""
-    return load_directory_with_documents(directory)[0]
+    return load_directory_with_documents(directory, logger)[0]
 
 
-def load_directory_with_documents(directory: Path) -> tuple[DataSet, dict[str, dict]]:
+def load_directory_with_documents(
+    directory: Path, logger: logging.Logger | None = None
+) -> tuple[DataSet, dict[str, dict]]:
     """The validated data set, and each file's parsed document by file name (for
-    publishing the sources as they were validated)."""
+    publishing the sources as they were validated). With a logger, how far reading
+    is goes to the log now and then (a national data set takes minutes)."""
+    paths = data_paths(directory)
+    logger = logger or _QUIET
+    progress = Progress(logger, len(paths), f"reading the data files of {directory}")
+    problems: list[DataProblem] = []
+    documents: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for done, path in enumerate(paths, 1):
+        raw = path.read_bytes()
+        _add(digest, path.name, raw)
+        known = len(problems)
+        document = read_yaml(path.name, raw, problems)
+        if len(problems) == known:  # parsed: validate it (an empty file too)
+            documents[path.name] = document
+        progress(done)
+    return load_documents(documents, digest.hexdigest()[:16], problems, logger), documents
+
+
+def data_paths(directory: Path) -> list[Path]:
+    """The data files of a directory, in the order their bytes make the version."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InvalidData([DataProblem(str(directory), "-", "data directory does not exist")])
     paths = sorted(p for p in directory.iterdir() if p.suffix in DATA_SUFFIXES and p.is_file())
     if not paths:
         raise InvalidData([DataProblem(str(directory), "-", "no *.yaml files to publish")])
-    problems: list[DataProblem] = []
-    documents: dict[str, Any] = {}
+    return paths
+
+
+def content_version(directory: Path) -> str:
+    """The version the files would have, from their bytes alone (without validating
+    them): what ``load_directory`` names the same bytes."""
     digest = hashlib.sha256()
-    for path in paths:
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        known = len(problems)
-        document = read_yaml(path.name, raw, problems)
-        if len(problems) == known:  # parsed: validate it (an empty file too)
-            documents[path.name] = document
-    return load_documents(documents, digest.hexdigest()[:16], problems), documents
+    for path in data_paths(directory):
+        _add(digest, path.name, path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _add(digest, name: str, raw: bytes) -> None:
+    digest.update(name.encode() + b"\0" + raw + b"\0")
 
 
 def load_documents(
-    documents: dict[str, Any], version: str, problems: list[DataProblem] | None = None
+    documents: dict[str, Any],
+    version: str,
+    problems: list[DataProblem] | None = None,
+    logger: logging.Logger | None = None,
 ) -> DataSet:
     """Validate parsed documents (file name → document) and the references between
     them; InvalidData with every problem found, including those already in problems."""
     problems = list(problems or [])
-    units = [
-        unit
-        for name, document in sorted(documents.items())
-        if (unit := _validate(name, document, problems)) is not None
-    ]
+    units = []
+    progress = Progress(logger or _QUIET, len(documents), "validating the data files")
+    for done, (name, document) in enumerate(sorted(documents.items()), 1):
+        unit = _validate(name, document, problems)
+        if unit is not None:
+            units.append(unit)
+        progress(done)
     # Like a compiler after syntax errors: names are checked once every file is valid,
     # or a broken file's things would be reported unknown wherever they are used.
     if not problems:

@@ -10,7 +10,6 @@ and hands each office its references resolved into the declared records.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from . import Agency, Concept, DataProblem, Named, Organization, Origin, Ref, Shared, Unit
@@ -139,17 +138,20 @@ def _check_retired(
 
 def lost(previous, current) -> list[DataProblem]:
     """What the previous version published that the current one neither publishes nor
-    retires: its URIs would simply vanish (persistent URIs are retired, not removed)."""
-    now = declared(current.units) | set(current.retirements)
+    retires: its URIs would simply vanish (persistent URIs are retired, not removed).
+
+    Each version is anything with ``declarations()`` ((file, kind, slug) of every thing
+    it declares) and ``retirements``: a data set just read, or one read from its archive.
+    """
+    now = {(kind, slug) for _, kind, slug in current.declarations()} | set(current.retirements)
     problems = []
-    for unit in previous.units:
-        for kind, slug, _, _ in unit.things():
-            if (kind, slug) not in now:
-                message = (
-                    f"{kind}/{slug} was published by the previous version and is gone: retire"
-                    " it (retired: in a shared file, with its successor) instead of removing it"
-                )
-                problems.append(DataProblem(unit.source, "-", message))
+    for source, kind, slug in previous.declarations():
+        if (kind, slug) not in now:
+            message = (
+                f"{kind}/{slug} was published by the previous version and is gone: retire"
+                " it (retired: in a shared file, with its successor) instead of removing it"
+            )
+            problems.append(DataProblem(source, "-", message))
     for kind, slug in previous.retirements:
         if (kind, slug) not in now:
             message = f"{kind}/{slug} was retired in the previous version: keep its retirement"
@@ -194,8 +196,3 @@ def _resolve_office(
     if isinstance(parent, Agency) and parent.parent:
         r.chain("organization", parent.parent, _parent, f"{base}.parent_organization")
     return replace(office, **changes, references=frozenset(r.references))
-
-
-def declared(units: Iterable[Unit]) -> set[tuple[str, str]]:
-    """(kind, slug) of everything the units declare."""
-    return {(kind, slug) for unit in units for kind, slug, _, _ in unit.things()}

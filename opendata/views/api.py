@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from .. import catalog, uris, vcard
 from ..formats import DOCUMENT_FORMATS, DUMP_FORMATS, HTML, OPENAPI_JSON
+from ..kinds import KINDS
 from ..openapi import Service, document
 from ..publishing import current_store, public_base
 from ..serving import serve_one
@@ -17,6 +18,7 @@ from ..sparql.examples import EXAMPLES
 from ..sparql.results import ASK_OFFERS, GRAPH_FORMATS, SOLUTION_FORMATS, TRUNCATED_HEADER
 
 bp = Blueprint("api", __name__)
+CARD_SCAN = 100  # things read at a time when looking for one with a vCard
 
 
 @bp.get("/api")
@@ -72,14 +74,18 @@ def described_service() -> Service:
 
 def example_thing() -> tuple[str, str]:
     """A published organisation to show in examples: the first by slug."""
-    return "organization", min(o.slug for o in current_store().organizations)
+    return "organization", catalog.datasets(current_store())[0].slug
 
 
 def example_card() -> tuple[str, str]:
     """The first thing with a vCard (organisations before people), else the example thing."""
     store = current_store()
-    for (kind, slug), resource in sorted(store.resources.items()):
-        graph = store.unit_graph(resource.unit)
-        if vcard.has_card(graph, kind, resource.uri):
-            return kind, slug
+    kinds = tuple(kind for kind, published in sorted(KINDS.items()) if published.vcard)
+    offset = 0
+    while things := store.things(offset, CARD_SCAN, kinds):
+        for kind, slug, _ in things:
+            resource = store.resource(kind, slug)
+            if resource and vcard.has_card(store.unit_graph(resource.unit), kind, resource.uri):
+                return kind, slug
+        offset += CARD_SCAN
     return example_thing()

@@ -61,16 +61,15 @@ def sitemap() -> Response:
     50,000), a sitemap index of sitemaps of at most that many pages each."""
     store = current_store()
     size = current_app.config["SITEMAP_MAX_URLS"]
-    pages = sitemap_pages(store)
+    pages = SitemapPages(store)
     if len(pages) <= size:
-        return serve_one("sitemap", SITEMAP, lambda: urlset(pages))
+        return serve_one("sitemap", SITEMAP, lambda: urlset(pages.part(0, size)))
 
     def make() -> bytes:
         root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
-        for number in range(1, math.ceil(len(pages) / size) + 1):
+        for number, newest in enumerate(pages.newest_by_part(size), 1):
             part = ET.SubElement(root, "sitemap")
             ET.SubElement(part, "loc").text = uris.internal(f"sitemaps/{number}.xml")
-            newest = max(day for _, day in pages[(number - 1) * size : number * size])
             ET.SubElement(part, "lastmod").text = newest.isoformat()
         return xml_bytes(root)
 
@@ -82,25 +81,63 @@ def sitemap_part(number: int) -> Response:
     """One sitemap of the index: pages (number - 1) × size + 1 … number × size."""
     store = current_store()
     size = current_app.config["SITEMAP_MAX_URLS"]
-    pages = sitemap_pages(store)
+    pages = SitemapPages(store)
     if len(pages) <= size or not 1 <= number <= math.ceil(len(pages) / size):
         abort(404, description="There is no such sitemap; /sitemap.xml lists them.")
-    part = pages[(number - 1) * size : number * size]
-    return serve_one(f"sitemap|{size}|{number}", SITEMAP, lambda: urlset(part))
+    start = (number - 1) * size
+    return serve_one(
+        f"sitemap|{size}|{number}", SITEMAP, lambda: urlset(pages.part(start, start + size))
+    )
 
 
-def sitemap_pages(store: PublishedStore) -> list[tuple[str, dt.date]]:
-    """Every HTML page (path, day it changed), in a stable order; once per version."""
+class SitemapPages:
+    """Every HTML page (path, day it changed) in a stable order: the home page, the
+    catalogue, each dataset by slug, each thing by kind and slug. Counted and read a
+    part at a time from the version's archive."""
 
-    def compute() -> list[tuple[str, dt.date]]:
-        pages = [("/", store.modified), ("/catalog.html", store.modified)]
-        pages += [
-            (f"{catalog.dataset_path(o.slug)}.html", o.publication.modified)
-            for o in catalog.datasets(store)
-        ]
-        return pages + [(f"/doc/{r.key}.html", r.modified) for r in sorted_resources(store)]
+    def __init__(self, store: PublishedStore):
+        self.store = store
+        self.head = [("/", store.modified), ("/catalog.html", store.modified)]
+        self.datasets = len(catalog.datasets(store))
 
-    return store.memo("sitemap-pages", compute)
+    def __len__(self) -> int:
+        return len(self.head) + self.datasets + self.store.thing_count()
+
+    def part(self, start: int, stop: int) -> list[tuple[str, dt.date]]:
+        """Pages start … stop - 1."""
+        pages = self.head[start:stop]
+        for offset, limit, table in self._ranges(start, stop):
+            if table == "organizations":
+                days = self.store.dataset_days(offset, limit)
+                pages += [(f"{catalog.dataset_path(slug)}.html", day) for slug, day in days]
+            else:
+                things = self.store.things(offset, limit)
+                pages += [(f"/doc/{kind}/{slug}.html", day) for kind, slug, day in things]
+        return pages
+
+    def newest_by_part(self, size: int) -> list[dt.date]:
+        """The day the most recently changed page of each part of ``size`` pages changed."""
+        newest: dict[int, dt.date] = {}
+        for index, (_, day) in enumerate(self.head):
+            newest[index // size] = max(day, newest.get(index // size, day))
+        first = len(self.head)
+        for table, count in (("organizations", self.datasets), ("things", 0)):
+            for part, day in self.store.newest_days(table, first, size).items():
+                newest[part] = max(day, newest.get(part, day))
+            first += count
+        return [newest[part] for part in sorted(newest)]
+
+    def _ranges(self, start: int, stop: int) -> list[tuple[int, int, str]]:
+        """(offset, limit, table) of the datasets and things among pages start … stop - 1."""
+        found = []
+        first = len(self.head)
+        for table, count in (("organizations", self.datasets), ("things", None)):
+            end = first + count if count is not None else stop
+            low, high = max(start, first), min(stop, end)
+            if high > low:
+                found.append((low - first, high - low, table))
+            first = end
+        return found
 
 
 def urlset(pages: list[tuple[str, dt.date]]) -> bytes:
@@ -127,7 +164,7 @@ def feed() -> Response:
     publisher = catalog.catalog_publisher(store, current_app.config["CATALOG_PUBLISHER"])
 
     def make() -> bytes:
-        newest = newest_changes(store)
+        newest = newest_changes(store, size)
         root = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: DEFAULT_LANGUAGE})
         ET.SubElement(root, "id").text = uris.internal("feed.atom")
         ET.SubElement(root, "title").text = gettext("feed.title", DEFAULT_LANGUAGE)
@@ -135,7 +172,7 @@ def feed() -> Response:
         link(root, "self", ATOM.media_type, uris.internal("feed.atom"))
         link(root, "alternate", "text/html", uris.internal("catalog.html"))
         ET.SubElement(ET.SubElement(root, "author"), "name").text = publisher.name.primary
-        for change in newest[:size]:
+        for change in newest:
             if isinstance(change, Retirement):
                 retired_entry(root, change)
             else:
@@ -163,12 +200,13 @@ def entry(root: ET.Element, store: PublishedStore, resource: Resource) -> None:
         link(element, "alternate", fmt.media_type, f"{document}.{fmt.name}")
 
 
-def newest_changes(store: PublishedStore) -> list[Resource | Retirement]:
-    """Published and retired things, the most recently changed first (then by kind, slug)."""
-    changes = [(r.modified, r.kind, r.slug, r) for r in store.resources.values()]
+def newest_changes(store: PublishedStore, size: int) -> list[Resource | Retirement]:
+    """The ``size`` most recently changed published and retired things (then by kind,
+    slug)."""
+    changes = [(r.modified, r.kind, r.slug, r) for r in store.newest_things(size)]
     changes += [(r.date, r.kind, r.slug, r) for r in store.retirements.values()]
     changes.sort(key=lambda change: (-change[0].toordinal(), change[1], change[2]))
-    return [change[-1] for change in changes]
+    return [change[-1] for change in changes[:size]]
 
 
 def retired_entry(root: ET.Element, retirement: Retirement) -> None:
@@ -193,10 +231,6 @@ def retired_entry(root: ET.Element, retirement: Retirement) -> None:
 
 def link(parent: ET.Element, rel: str, media_type: str, href: str) -> None:
     ET.SubElement(parent, "link", rel=rel, type=media_type, href=href)
-
-
-def sorted_resources(store: PublishedStore) -> list[Resource]:
-    return sorted(store.resources.values(), key=lambda r: (r.kind, r.slug))
 
 
 def timestamp(day: dt.date) -> str:

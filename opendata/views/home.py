@@ -44,9 +44,7 @@ def index() -> Response:
         listing = Listing(filters=ORGANISATIONS, size=size, total=found.total)
         shown = entries(store, found, Query(""), language)
         for hit, shown_entry in zip(found.hits, shown, strict=True):
-            office = (
-                store.organizations_by_slug.get(hit.slug) if hit.kind == "organization" else None
-            )
+            office = store.organization(hit.slug) if hit.kind == "organization" else None
             if office is not None:
                 shown_entry.update(details(office, language))
         return render_template(

@@ -3,26 +3,30 @@ and Erklärung zur Barrierefreiheit.
 
 Their texts come from each publisher's data file (``legal:``), never from the code.
 Where a publisher has not given a text, the page names whom to ask: the publisher's
-own contact from the data.
+own contact from the data. Publishers are listed by name, ``LEGAL_PAGE_SIZE`` a page
+(``?page=``), so that a page stays small however many offices publish.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, render_template
 from werkzeug.wrappers import Response
 
 from .. import uris
+from ..catalog import PageView
 from ..formats import HTML
 from ..i18n import current_language, gettext
 from ..pages import ContactCard, Link, Reader, Text, contact_card
 from ..presenter import text_in
 from ..publishing import current_store
-from ..records import LegalText
+from ..records import LegalText, Organization
 from ..records import Text as TextRecord
 from ..serving import serve_one
 from ..store import PublishedStore
+from .catalog import page_number
 
 bp = Blueprint("legal", __name__)
 
@@ -53,6 +57,11 @@ def accessibility() -> Response:
 def legal_page(path: str, field: str) -> Response:
     """The page for one field of ``legal:`` (its title is the message ``legal.<field>``)."""
     store = current_store()
+    publishers = store.organizations_in("name")
+    number = page_number()
+    view = PageView(number, current_app.config["LEGAL_PAGE_SIZE"], len(publishers), path[1:])
+    if number > view.last:
+        abort(404, description=f"This page has {view.last} part(s); there is no part {number}.")
 
     def make() -> str:
         language = current_language()
@@ -60,18 +69,21 @@ def legal_page(path: str, field: str) -> Response:
         return render_template(
             "legal.html",
             field=field,
-            sections=sections(store, field, language),
-            page_path=path,
+            sections=sections(store, view.items(publishers), field, language),
+            view=view,
+            page_path=path if number == 1 else view.url(number),
             crumbs=[Link(path, title)],
         )
 
-    return serve_one(f"legal/{field}", HTML, make)
+    return serve_one(f"legal/{field}/{number}", HTML, make)
 
 
-def sections(store: PublishedStore, field: str, language: str) -> list[PublisherSection]:
-    """One section per publisher, in the order of their names."""
+def sections(
+    store: PublishedStore, publishers: Iterable[Organization], field: str, language: str
+) -> list[PublisherSection]:
+    """One section per publisher, in the order given (that of their names)."""
     found = []
-    for organization in sorted(store.organizations, key=lambda o: o.name.primary):
+    for organization in publishers:
         read = Reader(store.unit_graph(organization), language)
         uri = uris.thing("organization", organization.slug)
         legal: LegalText | None = getattr(organization.legal, field)

@@ -1,0 +1,370 @@
+"""The validated records of a data version, in one SQLite file every process reads.
+
+Validating every data file takes minutes at national scale and holding every record
+takes gigabytes, in each process. So the records of a version are validated once and
+written to an artefact of the version (``opendata.artefacts``: built once per host,
+atomically, with a completion marker): ``{STATE_DIR}/versions/{version}/records-{code}``.
+Every process opens it read-only (``mode=ro&immutable=1``: no locks, pages shared
+through the OS cache) and reads the records it needs, when it needs them.
+
+Tables:
+
+* ``units(position, source, shared, record)``: each file's validated records, pickled
+  (an internal file of one version, read only by the code that wrote it: ``code``,
+  a digest of the record classes and of this module, is part of the artefact's name,
+  so changed code never unpickles records of another shape);
+* ``things(kind, slug, source, modified)``: where each published thing is declared;
+* ``referrers(kind, slug, source, shared)``: the files that refer to a thing they do
+  not declare;
+* ``organizations(position, slug, source, name, parent, place, modified, …)``: what
+  lists of organisations sort, filter and count by;
+* ``retirements(kind, slug, record)`` and ``meta`` (version, counts, newest date, …).
+
+A damaged file is never read: ``seal.json`` records the file's size and modification
+time when it was complete, and opening checks them, SQLite's header and the meta
+table. A damaged artefact is moved aside (and logged), and the version built again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import pickle
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import Flask
+
+from . import artefacts
+from .progress import Progress
+from .records import DataSet, Organization, Retirement, Shared, Text, Unit
+
+FILE_NAME = "records.sqlite"
+SEAL = "seal.json"
+BATCH = 500  # records read at a time when every record is wanted
+
+
+def _code() -> str:
+    """A digest of the code that shapes the pickled records and the tables."""
+    digest = hashlib.sha256()
+    records = Path(__file__).parent / "records"
+    for path in [*sorted(records.glob("*.py")), Path(__file__)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE = _code()
+ARTEFACT = f"records-{CODE}"
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE units (
+    position INTEGER PRIMARY KEY, source TEXT NOT NULL, shared INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+CREATE TABLE things (
+    kind TEXT NOT NULL, slug TEXT NOT NULL, source TEXT NOT NULL, modified TEXT NOT NULL,
+    PRIMARY KEY (kind, slug)
+) WITHOUT ROWID;
+CREATE TABLE referrers (
+    kind TEXT NOT NULL, slug TEXT NOT NULL, source TEXT NOT NULL, shared INTEGER NOT NULL,
+    PRIMARY KEY (kind, slug, source)
+) WITHOUT ROWID;
+CREATE TABLE organizations (
+    position INTEGER PRIMARY KEY, slug TEXT NOT NULL, source TEXT NOT NULL,
+    name TEXT NOT NULL, parent TEXT NOT NULL, place TEXT NOT NULL, modified TEXT NOT NULL
+);
+CREATE TABLE retirements (kind TEXT NOT NULL, slug TEXT NOT NULL, record BLOB NOT NULL);
+"""
+INDEXES = """
+CREATE UNIQUE INDEX units_by_source ON units (source);
+CREATE INDEX things_by_source ON things (source);
+CREATE INDEX things_by_modified ON things (modified DESC, kind, slug);
+CREATE UNIQUE INDEX organizations_by_slug ON organizations (slug);
+CREATE INDEX organizations_by_name ON organizations (name, position);
+CREATE INDEX organizations_by_modified ON organizations (modified, slug);
+CREATE INDEX organizations_by_parent ON organizations (parent, position);
+"""
+
+
+class DamagedArchive(Exception):
+    """The file is not the complete archive its seal describes."""
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+def ensure(app: Flask, data: DataSet) -> Archive:
+    """The archive of a validated data set, written first if this host has none."""
+    path = artefacts.path_of(app, data.version, ARTEFACT)
+    found = open_version(app, data.version)
+    if found is not None:
+        return found
+    artefacts.build_once(path, lambda work: build(data, work, app.logger))
+    return Archive(path, data.version)
+
+
+def open_version(app: Flask, version: str) -> Archive | None:
+    """The complete, sound archive of a version on this host, or None.
+
+    A damaged one is moved aside (a process may still read it) so that it is built anew.
+    """
+    path = artefacts.path_of(app, version, ARTEFACT)
+    if not artefacts.is_complete(path):
+        return None
+    try:
+        return Archive(path, version)
+    except DamagedArchive as error:
+        aside = path.with_name(f".{path.name}-damaged-{uuid.uuid4().hex[:8]}")
+        app.logger.error(
+            "the records of data version %s are damaged (%s): moved to %s, building them again",
+            version,
+            error,
+            aside.name,
+        )
+        os.replace(path, aside)
+        return None
+
+
+def build(data: DataSet, directory: Path, logger: logging.Logger) -> None:
+    """Write the archive of ``data`` into the empty directory ``directory``."""
+    path = directory / FILE_NAME
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=OFF")  # a new file: nothing to roll back
+        connection.execute("PRAGMA synchronous=OFF")  # made durable once, below
+        connection.executescript(SCHEMA)
+        connection.execute("BEGIN")
+        units = data.units
+        progress = Progress(logger, len(units), f"archiving the records of version {data.version}")
+        for position, unit in enumerate(units):
+            _insert(connection, position, unit)
+            progress(position + 1)
+        connection.executemany(
+            "INSERT INTO retirements VALUES (?, ?, ?)",
+            [(kind, slug, _pickle(r)) for (kind, slug), r in data.retirements.items()],
+        )
+        connection.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [(key, json.dumps(value)) for key, value in _meta(data).items()],
+        )
+        connection.execute("COMMIT")
+        connection.executescript(INDEXES)
+        progress(len(units), force=True)
+    finally:
+        connection.close()
+    with open(path, "rb+") as written:
+        os.fsync(written.fileno())
+    stat = path.stat()
+    seal = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "version": data.version}
+    (directory / SEAL).write_text(json.dumps(seal), encoding="utf-8")
+
+
+def _insert(connection: sqlite3.Connection, position: int, unit: Unit) -> None:
+    shared = isinstance(unit, Shared)
+    modified = unit.publication.modified.isoformat()
+    connection.execute(
+        "INSERT INTO units VALUES (?, ?, ?, ?)", (position, unit.source, shared, _pickle(unit))
+    )
+    connection.executemany(
+        "INSERT INTO things VALUES (?, ?, ?, ?)",
+        [(kind, slug, unit.source, modified) for kind, slug, _, _ in unit.things()],
+    )
+    connection.executemany(
+        "INSERT INTO referrers VALUES (?, ?, ?, ?)",
+        [(kind, slug, unit.source, shared) for kind, slug in references_of(unit)],
+    )
+    if isinstance(unit, Organization):
+        connection.execute(
+            "INSERT INTO organizations VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                position,
+                unit.slug,
+                unit.source,
+                unit.name.primary,
+                unit.parent_organization.slug,
+                unit.area_served.slug,
+                modified,
+            ),
+        )
+
+
+def _meta(data: DataSet) -> dict:
+    organizations = data.organizations
+    return {
+        "version": data.version,
+        "code": CODE,
+        "units": len(data.units),
+        "organizations": len(organizations),
+        "modified": max(unit.publication.modified for unit in data.units).isoformat(),
+        "issued": min(o.publication.issued for o in organizations).isoformat(),
+        "languages": sorted({tag for o in organizations for tag in dataset_languages(o)}),
+        "themes": sorted({theme for o in organizations for theme in o.publication.themes}),
+        "licences": sorted({o.publication.license for o in organizations}),
+    }
+
+
+def _pickle(record: object) -> bytes:
+    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def references_of(unit: Unit) -> list[tuple[str, str]]:
+    """(kind, slug) of the things a file refers to but does not declare."""
+    if isinstance(unit, Organization):
+        return sorted(unit.references)
+    found = {("organization", a.parent) for a in unit.organizations if a.parent}
+    return sorted(found | {("concept", c.broader) for c in unit.concepts if c.broader})
+
+
+def dataset_languages(organization: Organization) -> list[str]:
+    """Language tags of the texts an organisation's dataset publishes (its legal texts
+    are pages of the site, not part of the dataset)."""
+    found: set[str] = set()
+    pending = [value for name, value in vars(organization).items() if name != "legal"]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is Text:
+            found.update(value.values)
+        elif kind is tuple:
+            pending.extend(value)
+        elif _is_record(kind):
+            pending.extend(vars(value).values())
+    return sorted(found)
+
+
+@functools.cache
+def _is_record(kind: type) -> bool:
+    return dataclasses.is_dataclass(kind)
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+class Archive:
+    """A version's archive opened read-only: one connection per thread of each process."""
+
+    def __init__(self, directory: Path, version: str):
+        self.path = directory / FILE_NAME
+        self.version = version
+        self.uri = f"file:{self.path}?mode=ro&immutable=1"
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._check_seal(directory / SEAL)
+        try:
+            rows = self.rows("SELECT key, value FROM meta")
+            self.meta = {key: json.loads(value) for key, value in rows}
+            last = self.rows("SELECT max(position) FROM units")[0][0]
+        except (sqlite3.DatabaseError, ValueError) as error:
+            raise DamagedArchive(str(error)) from None
+        if self.meta.get("version") != version or self.meta.get("code") != CODE:
+            raise DamagedArchive("its meta table names another version")
+        if last != self.meta["units"] - 1:
+            raise DamagedArchive("records are missing")
+
+    def _check_seal(self, seal_path: Path) -> None:
+        try:
+            seal = json.loads(seal_path.read_text(encoding="utf-8"))
+            stat = self.path.stat()
+        except (OSError, ValueError) as error:
+            raise DamagedArchive(f"no seal or no file: {error}") from None
+        if (stat.st_size, stat.st_mtime_ns) != (seal.get("size"), seal.get("mtime_ns")):
+            raise DamagedArchive("the file was changed after it was built")
+
+    def connection(self) -> sqlite3.Connection:
+        if os.getpid() != self._pid:  # forked: never share a connection with the parent
+            self._local, self._pid = threading.local(), os.getpid()
+        found = getattr(self._local, "connection", None)
+        if found is None:
+            found = sqlite3.connect(self.uri, uri=True, isolation_level=None)
+            found.execute("PRAGMA cache_size=-4096")  # KiB; the OS caches the file too
+            self._local.connection = found
+        return found
+
+    def rows(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        return self.connection().execute(sql, parameters).fetchall()
+
+    def unit(self, source: str) -> Unit:
+        """One file's records (KeyError if the version has no such file)."""
+        rows = self.rows("SELECT record FROM units WHERE source = ?", (source,))
+        if not rows:
+            raise KeyError(source)
+        return pickle.loads(rows[0][0])
+
+    def units(self, shared: bool | None = None) -> Iterator[Unit]:
+        """Every file's records in order (shared files first), a batch at a time."""
+        where = "" if shared is None else f"AND shared = {int(shared)}"
+        last = -1
+        while rows := self.rows(
+            f"SELECT position, record FROM units WHERE position > ? {where}"
+            f" ORDER BY position LIMIT {BATCH}",
+            (last,),
+        ):
+            for _, record in rows:
+                yield pickle.loads(record)
+            last = rows[-1][0]
+
+    def retirements(self) -> dict[tuple[str, str], Retirement]:
+        rows = self.rows("SELECT kind, slug, record FROM retirements ORDER BY rowid")
+        return {(kind, slug): pickle.loads(record) for kind, slug, record in rows}
+
+    def declarations(self) -> Iterator[tuple[str, str, str]]:
+        """(file, kind, slug) of every thing the version declares."""
+        cursor = self.connection().execute("SELECT source, kind, slug FROM things")
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+
+    @property
+    def modified(self) -> dt.date:
+        return dt.date.fromisoformat(self.meta["modified"])
+
+
+class ArchivedData:
+    """A version's data set as the build-time consumers read it (dumps, indexes):
+    ``units`` and ``organizations`` are read from the archive as they are iterated."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self.version = archive.version
+
+    @property
+    def units(self) -> Records:
+        return Records(self.archive, None, self.archive.meta["units"])
+
+    @property
+    def organizations(self) -> Records:
+        return Records(self.archive, False, self.archive.meta["organizations"])
+
+    @property
+    def shared(self) -> tuple[Shared, ...]:
+        return tuple(self.archive.units(shared=True))
+
+    @property
+    def retirements(self) -> dict[tuple[str, str], Retirement]:
+        return self.archive.retirements()
+
+    def declarations(self) -> Iterator[tuple[str, str, str]]:
+        return self.archive.declarations()
+
+
+class Records:
+    """Records of an archive, read as they are iterated (and counted without reading)."""
+
+    def __init__(self, archive: Archive, shared: bool | None, count: int):
+        self.archive, self.shared, self.count = archive, shared, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Unit]:
+        return self.archive.units(self.shared)
