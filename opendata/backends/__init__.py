@@ -5,6 +5,7 @@ is. A backend holds one ``PublishedStore`` at a time and answers:
 
 * ``current()``: the live version, for a request (loading it if needed);
 * ``live_version()``: its id, cheaply and outside any request (the response cache);
+* ``sequence()``: its publish sequence number, where the backend orders versions so;
 * ``watch()`` / ``refresh()``: look for new versions, in the background;
 * ``query_engine(store, limits)``: the SPARQL engine for a version;
 * ``publish(app, directory)`` (a class method, for ``opendata publish``): make a data
@@ -41,6 +42,8 @@ class Backend(Protocol):
     def current(self) -> PublishedStore: ...
 
     def live_version(self) -> str | None: ...
+
+    def sequence(self) -> int | None: ...
 
     def watch(self) -> None: ...
 

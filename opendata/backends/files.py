@@ -76,6 +76,10 @@ class FileBackend(Watched):
     def live_version(self) -> str:
         return self.store.version
 
+    def sequence(self) -> None:
+        """Versions of files are not numbered: the newest files are the live version."""
+        return None
+
     def _load(self, seen: str, previous: PublishedStore | None = None) -> PublishedStore:
         """The files as they are now, published; ``seen`` is their fingerprint, taken
         before anything was read."""

@@ -68,6 +68,11 @@ class StoreBackend(Watched):
         store = self.store
         return store.version if store is not None else None
 
+    def sequence(self) -> int | None:
+        """The publish sequence number of the served version: versions are ordered by it."""
+        published = self.published
+        return published.sequence if published is not None else None
+
     def watch(self) -> None:
         me = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (found := me()) and found._after_fork())
