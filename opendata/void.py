@@ -14,28 +14,21 @@ from flask import current_app
 from rdflib import Literal, URIRef
 
 from . import statistics, uris
-from .catalog import Agent, dataset_uri, datasets, dump_path, sparql_endpoint, void_uri
+from .catalog import (
+    Agent,
+    common_licence,
+    dataset_uri,
+    datasets,
+    dump_path,
+    sparql_endpoint,
+    void_uri,
+)
 from .formats import DUMP_FORMATS, RDF_FORMATS
 from .records import Organization
-from .store import PublishedStore
 from .vocabulary import DCATDE_LICENSE, DCTERMS, FOAF, VOID
 
 if TYPE_CHECKING:
     from .dcat import DcatBuilder
-
-
-def common_licence(store: PublishedStore) -> str | None:
-    """The licence code of every organisation, when they all have the same, once a version.
-
-    A whole (the VoID dataset, the catalogue) is under a licence only when every part
-    is under that licence.
-    """
-
-    def compute() -> str | None:
-        licences = {organization.publication.license for organization in store.organizations}
-        return licences.pop() if len(licences) == 1 else None
-
-    return store.memo("common_licence", compute)
 
 
 def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
