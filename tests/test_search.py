@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from opendata.search import index
+from opendata.search import query
 from opendata.sparql.engine import EXTENSION
 
 from .conftest import STATE_DIR, copy_administration, make_app
@@ -162,7 +162,7 @@ def test_every_facet_narrows_to_what_the_data_says(search):
 
 
 def test_facets_with_many_values_are_counted_for_narrower_searches_only(search, monkeypatch):
-    monkeypatch.setattr(index, "FACET_SCAN_LIMIT", 3)
+    monkeypatch.setattr(query, "FACET_SCAN_LIMIT", 3)
     page = page_of(search, "/search?q=Dessau")
     assert page.count("Gezählt bis 3 Treffer: Grenzen Sie die Suche zuerst ein.") == 3
     assert 'href="/search?q=Dessau&amp;kind=person">Person</a>' in page  # still counted

@@ -25,26 +25,21 @@ from ..records import Agency, DataSet, Named, Organization, Person, Place, Progr
 
 SEARCHED_KINDS = ("organization", "programme", "person")
 
-# The indexed fields, best first, with the weight of a match in each (FTS5's BM25).
-# The weights are a thousand times apart from one tier of fields to the next, so a
-# match in a better tier always ranks first: in the name, then in the other names (or
-# inside a word of a name), then in the keywords or job titles, then anywhere else.
-# BM25 saturates how often a word occurs (k1 = 1.2) and weighs in the length of the
-# whole document, so a word found ten times in a description, or in a document forty
-# times shorter, still scores below one found once in a better tier. Within a tier,
-# shorter documents come first; then names in alphabetical order. "name_parts" and
-# "keyword_parts" hold the endings of the words of names and keywords, for parts of
-# compounds (PARTS_OF).
+# The indexed fields, best first, each with its tier: a thing whose name holds every
+# word of a search comes first, then one whose names or the words inside them do (the
+# other names, and the endings of the words of its names), then one whose keywords or
+# job titles do too, then the rest (``query``). "name_parts" and "keyword_parts" hold
+# the endings of the words of names and keywords, for parts of compounds (PARTS_OF).
 FIELDS = (
-    ("name", 1e9),
-    ("alternate", 1e6),
-    ("name_parts", 1e6),
-    ("keywords", 1e3),
-    ("keyword_parts", 1e3),
-    ("topics", 1.0),
-    ("people", 1.0),
-    ("places", 1.0),
-    ("description", 1.0),
+    ("name", 1),
+    ("alternate", 2),
+    ("name_parts", 2),
+    ("keywords", 3),
+    ("keyword_parts", 3),
+    ("topics", 4),
+    ("people", 4),
+    ("places", 4),
+    ("description", 4),
 )
 # Fields whose word endings are indexed: field of the endings → fields they come from.
 PARTS_OF = {"name_parts": ("name", "alternate"), "keyword_parts": ("keywords",)}

@@ -1,15 +1,30 @@
 """Answering a search: matching things, their order, one page of them, facet counts.
 
 A search is the reader's words (``folding.Query``), at most one value per facet and a
-page number. The matching things are collected once into a temporary table of the
-connection (ids and scores), and the total, the page and every facet's counts are
-read from it. Lists without words and with at most a kind (the home page, ``/search``)
-read the counts the index computed when it was built.
+page number.
 
-Order: best score first (BM25 with the weights of ``documents.FIELDS``: a match in a
-name before one in the keywords before one elsewhere; lists without words all score
-alike), then the folded German name, so every page of a result is stable for a data
-version.
+Order, the same for every search and stable for a data version: first the things
+whose name holds every word, then those whose names or the words inside them do, then
+their keywords (or job titles) too, then any field (``documents.FIELDS``, tier by
+tier); within each tier, in name order. The index numbers things in name order, so
+FTS5 reads the matches of a tier in that order and stops after the page asked for,
+however many things the words match.
+
+Bounds, as large search engines have them, so that a search answers in milliseconds
+whether its words match ten things or most of them:
+
+* the first DEPTH results can be paged through; the page says so when there are more;
+* matches are counted up to COUNT_LIMIT, beyond that they are "more than" it;
+* facets are counted up to COUNT_LIMIT results (the places, administrations and focus
+  areas up to FACET_SCAN_LIMIT); beyond that the page asks to narrow the search first.
+
+A query word is a prefix: it stands for every word of the index it begins (``terms``),
+so FTS5 streams their postings instead of merging all of them first. What a search
+found (its first DEPTH results in order, the count, the facet counts) is kept per
+process (``Index.remembered``), so its further pages are slices of it.
+
+Lists without words and with at most a kind (the home page, ``/search``) read the
+counts the index computed when it was built, and page through every thing.
 """
 
 from __future__ import annotations
@@ -19,12 +34,21 @@ from dataclasses import dataclass, field
 
 from . import documents
 from .folding import Query
-from .index import FACET_LIMIT, FACETS, HIT_COLUMNS, Index, facet_counts, fill_hits
+from .index import FACET_LIMIT, FACETS, THEMES, Index, ranked
 
 COLUMN_FACETS = ("kind", "place", "administration")  # columns of ``things``
 # Which labels table entry names the values of each facet.
 LABEL_FACET = {"place": "place", "administration": "organization", "focus": "focus",
                "theme": "theme"}  # fmt: skip
+DEPTH = 1_000  # results a search can page through
+COUNT_LIMIT = 10_000  # results counted exactly (and kinds and themes counted over)
+# Above this many results, the facets with many values (places, administrations, focus
+# areas) are not counted: a few thousand things spread over as many places make no
+# useful top ten, and counting them would cost more than the search.
+FACET_SCAN_LIMIT = 2_000
+MANY_VALUED = ("place", "administration", "focus")
+PREFIX_INDEXED = 3  # words this short are looked up in FTS5's prefix indexes
+EXPANDED = 200  # at most this many words of the index stand for a longer query word
 
 
 class SearchFailed(Exception):
@@ -53,17 +77,30 @@ class Hit:
 
 @dataclass
 class Results:
-    total: int
+    total: int  # COUNT_LIMIT when ``capped``
     hits: list[Hit]
     # facet → [(value, count)], most frequent first, the selected value always included
     facets: dict[str, list[tuple[str, int]]]
     distinct: dict[str, int]  # facet → how many values it has in all
     labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
-    uncounted: list[str] = field(default_factory=list)  # facets with too many results to count
+    # facet → the number of results up to which it is counted (this search had more)
+    uncounted: dict[str, int] = field(default_factory=dict)
     unknown: list[tuple[str, str]] = field(default_factory=list)  # selected, not published
+    capped: bool = False  # more than ``total`` results
+    reachable: int | None = None  # how many results can be paged through (None: all)
 
     def label(self, facet: str, value: str) -> dict[str, str]:
         return self.labels.get((LABEL_FACET.get(facet, facet), value), {})
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found, kept for its further pages."""
+
+    ordered: tuple[int, ...]  # the ids of its first DEPTH results, in order
+    total: int
+    capped: bool
+    counts: dict
 
 
 def run(index: Index, search: Search) -> Results:
@@ -75,7 +112,13 @@ def run(index: Index, search: Search) -> Results:
         elif not search.query and set(filters) <= {"kind"}:
             results = _listed(index, connection, search, filters.get("kind"))
         else:
-            results = _matched(connection, search, filters)
+            found = index.remembered(
+                (tuple(search.query.words), search.filters),
+                lambda: _found(connection, search.query, filters),
+            )
+            ids = found.ordered[search.offset : search.offset + search.size]
+            results = _results(found.total, _rows(connection, ids), found.counts)
+            results.capped, results.reachable = found.capped, min(found.total, DEPTH)
     except sqlite3.OperationalError as error:
         if "fts5" in str(error) or "MATCH" in str(error):
             raise SearchFailed(str(error)) from error
@@ -99,21 +142,87 @@ def _listed(index: Index, connection, search: Search, kind: str | None) -> Resul
     counts = index.meta[f"facets/{key}"]
     where, parameters = ("WHERE kind = ?", [kind]) if kind else ("", [])
     rows = connection.execute(
-        f"SELECT kind, slug, parent, place FROM things {where} ORDER BY ord LIMIT ? OFFSET ?",
+        f"SELECT kind, slug, parent, place FROM things {where} ORDER BY id LIMIT ? OFFSET ?",
         [*parameters, search.size, search.offset],
     ).fetchall()
     return _results(index.meta[f"total/{key}"], rows, counts)
 
 
-def _matched(connection, search: Search, filters: dict) -> Results:
+def _found(connection, query: Query, filters: dict) -> Found:
+    expression = _expression(connection, query) if query else ""
+    if expression is None:  # a word that begins no word of the index
+        return Found((), 0, False, {})
+    ordered: list[int] = []
+    for match in _tiers(expression) if expression else [""]:
+        select, parameters = _select("t.id", match, filters)
+        ordered += [
+            row[0]
+            for row in connection.execute(
+                f"{select} ORDER BY t.id LIMIT ?", [*parameters, DEPTH - len(ordered)]
+            )
+        ]
+        if len(ordered) >= DEPTH:
+            break
+    select, parameters = _select("t.id, t.kind, t.themes", expression, filters)
+    connection.execute("DROP TABLE IF EXISTS temp.hits")
+    connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
+    try:
+        connection.execute(f"INSERT INTO temp.hits {select} LIMIT {COUNT_LIMIT + 1}", parameters)
+        total = connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+        if total > COUNT_LIMIT:
+            return Found(tuple(ordered), COUNT_LIMIT, True, {f: None for f in FACETS})
+        return Found(tuple(ordered), total, False, facet_counts(connection, total))
+    finally:
+        connection.execute("DROP TABLE IF EXISTS temp.hits")
+
+
+def _expression(connection, query: Query) -> str | None:
+    """The FTS5 query: each word as the words of the index it begins, all required
+    (None when a word begins none). Folded words hold letters and digits only, so no
+    quote closes early and no FTS5 operator (AND, NEAR, -, :, *) comes from user text."""
+    parts = []
+    for word in query.words:
+        if len(word) <= PREFIX_INDEXED:
+            parts.append(f'"{word}"*')
+            continue
+        terms = [
+            term
+            for (term,) in connection.execute(
+                "SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+                (word, word[:-1] + chr(ord(word[-1]) + 1), EXPANDED + 1),
+            )
+        ]
+        if not terms:
+            return None
+        if len(terms) > EXPANDED:
+            parts.append(f'"{word}"*')
+        else:
+            parts.append("(" + " OR ".join(f'"{term}"' for term in terms) + ")")
+    return " AND ".join(parts)
+
+
+def _tiers(expression: str) -> list[str]:
+    """The FTS5 queries of the things in each tier of fields, best first: all words in
+    the fields of this tier or a better one, and not all in those of a better one."""
+    fields: list[str] = []
+    found = []
+    for tier in sorted({tier for _, tier in documents.FIELDS}):
+        better = f"{{{' '.join(fields)}}} : ({expression})" if fields else None
+        fields += [name for name, t in documents.FIELDS if t == tier]
+        every = len(fields) == len(documents.FIELDS)
+        these = f"({expression})" if every else f"{{{' '.join(fields)}}} : ({expression})"
+        found.append(f"{these} NOT {better}" if better else these)
+    return found
+
+
+def _select(columns: str, match: str, filters: dict) -> tuple[str, list]:
+    """SELECT the columns of the things that match (FTS5 first: it gives them in id
+    order) and pass the filters."""
     conditions, parameters = [], []
-    columns = HIT_COLUMNS
-    if search.query:
-        weights = ", ".join(str(weight) for _, weight in documents.FIELDS)
-        source = "text JOIN things t ON t.id = text.rowid"
-        columns = columns.replace(", 0,", f", bm25(text, {weights}),", 1)
+    if match:
+        source = "text CROSS JOIN things t ON t.id = text.rowid"
         conditions.append("text MATCH ?")
-        parameters.append(search.query.match_expression())
+        parameters.append(match)
     else:
         source = "things t"
     for facet, value in filters.items():
@@ -127,18 +236,56 @@ def _matched(connection, search: Search, filters: dict) -> Results:
             )
             parameters += [facet, value]
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    try:
-        total = fill_hits(connection, f"SELECT {columns} FROM {source} {where}", parameters)
-        rows = connection.execute(
-            "SELECT t.kind, t.slug, t.parent, t.place FROM (SELECT id, score, ord FROM temp.hits"
-            " ORDER BY score, ord LIMIT ? OFFSET ?) h CROSS JOIN things t ON t.id = h.id"
-            " ORDER BY h.score, h.ord",
-            (search.size, search.offset),
-        ).fetchall()
-        counts = facet_counts(connection, total)
-    finally:
-        connection.execute("DROP TABLE IF EXISTS temp.hits")
-    return _results(total, rows, counts)
+    return f"SELECT {columns} FROM {source} {where}", parameters
+
+
+def _rows(connection, ids: tuple[int, ...]) -> list[tuple]:
+    """The things of one page, in the order given."""
+    marks = ", ".join("?" * len(ids))
+    found = {
+        row[0]: row[1:]
+        for row in connection.execute(
+            f"SELECT id, kind, slug, parent, place FROM things WHERE id IN ({marks})", ids
+        )
+    }
+    return [found[i] for i in ids]
+
+
+def facet_counts(connection: sqlite3.Connection, total: int) -> dict:
+    """facet → {"values": [[value, count], …] (most frequent first), "distinct": n}, over
+    the things in ``hits``. Kinds and themes are counted in one pass over ``hits``; the
+    many-valued facets only up to FACET_SCAN_LIMIT results, else they are left out
+    (None)."""
+    if not total:
+        return {}
+    kinds: dict[str, int] = {}
+    themes = [0] * len(THEMES)
+    for kind, bits, count in connection.execute(
+        "SELECT kind, themes, count(*) FROM temp.hits GROUP BY 1, 2"  # a few groups
+    ):
+        kinds[kind] = kinds.get(kind, 0) + count
+        for i in range(len(THEMES)):
+            if bits >> i & 1:
+                themes[i] += count
+    counts = {"kind": ranked(kinds.items()), "theme": ranked(zip(THEMES, themes, strict=True))}
+    if total > FACET_SCAN_LIMIT:
+        counts.update((facet, None) for facet in MANY_VALUED)
+        return counts
+    # one look-up per hit (a join would make SQLite build a Bloom filter of all things)
+    for facet in ("place", "administration"):
+        value = f"(SELECT {facet} FROM things WHERE id = h.id)"
+        counts[facet] = ranked(
+            connection.execute(
+                f"SELECT {value} AS v, count(*) FROM temp.hits h GROUP BY 1 HAVING v IS NOT NULL"
+            )
+        )
+    counts["focus"] = ranked(
+        connection.execute(
+            "SELECT p.value, count(*) FROM temp.hits h CROSS JOIN topics p"
+            " ON p.thing = h.id AND p.facet = 'focus' WHERE h.kind = 'organization' GROUP BY 1"
+        )
+    )
+    return counts
 
 
 def _results(total: int, rows: list, counts: dict) -> Results:
@@ -147,7 +294,11 @@ def _results(total: int, rows: list, counts: dict) -> Results:
         hits=[Hit(*row) for row in rows],
         facets={f: [tuple(v) for v in c["values"]] for f, c in counts.items() if c},
         distinct={f: c["distinct"] for f, c in counts.items() if c},
-        uncounted=[f for f, c in counts.items() if c is None],
+        uncounted={
+            f: FACET_SCAN_LIMIT if f in MANY_VALUED else COUNT_LIMIT
+            for f, c in counts.items()
+            if c is None
+        },
     )
 
 

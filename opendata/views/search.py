@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from .. import uris
 from ..formats import HTML, JSONLD, OPENSEARCH
 from ..i18n import current_language, gettext
+from ..presenter import number
 from ..publishing import current_store
 from ..records import DATA_THEMES
 from ..search import index_for
@@ -85,7 +86,10 @@ class ResultsPage:
 
     @cached_property
     def counted(self) -> Listing:
-        return replace(self.listing, total=self.results.total)
+        found = self.results
+        return replace(
+            self.listing, total=found.total, reachable=found.reachable, capped=found.capped
+        )
 
     def graph(self) -> Graph:
         return collection_graph(self.store, self.counted, self.results)
@@ -124,7 +128,10 @@ def notes(listing: Listing, found: Results) -> list[str]:
     for facet, value in found.unknown:
         facet_name = gettext(f"search.facet.{facet}")
         said.append(gettext("search.note.unknown").format(value=value, facet=facet_name))
-    if listing.page > listing.last:
+    if listing.beyond_reach and listing.page >= listing.last:
+        reachable = number(listing.reachable or listing.total, current_language())
+        said.append(gettext("search.note.depth").format(count=reachable))
+    elif listing.page > listing.last:
         said.append(gettext("search.note.no_page").format(number=listing.page, last=listing.last))
     return said
 
