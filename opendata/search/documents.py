@@ -64,21 +64,15 @@ class Thing:
     focus: tuple[str, ...] = field(default_factory=tuple)
 
 
-def texts_of(*pairs: tuple[str, Text | str | None]) -> list[tuple[str | None, str]]:
+def _all(*texts: Text | str | None) -> list[tuple[str | None, str]]:
     """(language, text) for every language of every text given (plain strings have none)."""
-    found = []
-    for _, text in pairs:
-        if text is None:
-            continue
+    found: list[tuple[str | None, str]] = []
+    for text in texts:
         if isinstance(text, str):
             found.append((None, text))
-        else:
-            found.extend(text.items())
+        elif text is not None:
+            found.extend(text.values.items())
     return found
-
-
-def _all(*texts: Text | str | None) -> list[tuple[str | None, str]]:
-    return texts_of(*(("", t) for t in texts))
 
 
 def things(data: DataSet) -> Iterator[Thing]:

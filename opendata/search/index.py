@@ -17,9 +17,10 @@ Schema:
   the EU data themes as bits;
 * ``topics(thing, facet, value)``: the many-valued facets (``theme``, ``focus``);
 * ``labels(facet, value, de, en)``: what facet values and parents are called;
-* ``terms(term)``: every word the ``text`` table holds, so a query word becomes the
-  words it begins (``query``): FTS5 would otherwise merge the postings of every such
-  word before giving the first match;
+* ``terms(term, fields)``: every word the ``text`` table holds and the fields it is
+  in (as bits), so a query word becomes the words it begins (``query``; FTS5 would
+  otherwise merge the postings of every such word before giving the first match),
+  and a tier of fields that cannot hold every word of a search is not read;
 * ``text``: a contentless FTS5 table (``unicode61``, prefix indexes of 2 and 3
   characters) whose columns are ``documents.FIELDS``, filled with folded text
   (``folding``), its rowids the ids of ``things``; the original texts stay in the
@@ -55,6 +56,8 @@ FACET_LIMIT = 10  # facet values a list shows (the most frequent; the selected o
 # The lists without search text whose facet counts are computed when the index is
 # built: everything ("-") and each kind.
 LISTS = ("-", *documents.SEARCHED_KINDS)
+# The kinds of things whose names the labels table holds, and the facet of each.
+LABELLED = {"place": "place", "organization": "organization", "concept": "focus"}
 REMEMBERED = 256  # searches a process keeps the ordered results of, per version
 
 SCHEMA = f"""
@@ -66,7 +69,7 @@ CREATE TABLE topics (thing INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT
 CREATE TABLE labels (
     facet TEXT NOT NULL, value TEXT NOT NULL, de TEXT, en TEXT, PRIMARY KEY (facet, value)
 ) WITHOUT ROWID;
-CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE terms (term TEXT PRIMARY KEY, fields INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE text USING fts5(
     {", ".join(name for name, *_ in documents.FIELDS)},
@@ -245,9 +248,9 @@ def _insert_labels(connection: sqlite3.Connection, data: DataSet, labels: dict) 
     found: dict[tuple[str, str], dict] = {}
     for unit in data.units:
         for kind, slug, _, record in unit.things():
-            facet = {"place": "place", "organization": "organization", "concept": "focus"}.get(kind)
+            facet = LABELLED.get(kind)
             if facet is not None:
-                found[(facet, slug)] = dict(record.name.items())
+                found[(facet, slug)] = record.name.values
     for facet, values in labels.items():
         for value, names in values.items():
             found[(facet, value)] = names
@@ -258,9 +261,14 @@ def _insert_labels(connection: sqlite3.Connection, data: DataSet, labels: dict) 
 
 
 def _insert_terms(connection: sqlite3.Connection) -> None:
-    """Every word of ``text`` as FTS5's tokenizer wrote it (in alphabetical order)."""
-    connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, text, row)")
-    connection.execute("INSERT INTO terms SELECT term FROM temp.vocabulary")
+    """Every word of ``text`` as FTS5's tokenizer wrote it, with the fields it is found
+    in (bit i: ``documents.FIELDS[i]``)."""
+    bits = " ".join(f"WHEN '{name}' THEN {1 << i}" for i, (name, _) in enumerate(documents.FIELDS))
+    connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, text, col)")
+    connection.execute(
+        f"INSERT INTO terms SELECT term, sum(CASE col {bits} END) FROM temp.vocabulary"
+        " GROUP BY term"
+    )
     connection.execute("DROP TABLE temp.vocabulary")
 
 

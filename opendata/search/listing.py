@@ -58,7 +58,7 @@ class Listing:
     @property
     def beyond_reach(self) -> bool:
         """Whether there are results after the last page that can be reached."""
-        return self.capped or self.last * self.size < self.total
+        return self.capped or (self.reachable is not None and self.reachable < self.total)
 
     def parameters(self, page: int | None = None, filters=None) -> list[tuple[str, str]]:
         found = [("q", self.q)] if self.q else []

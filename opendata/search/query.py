@@ -49,6 +49,7 @@ FACET_SCAN_LIMIT = 2_000
 MANY_VALUED = ("place", "administration", "focus")
 PREFIX_INDEXED = 3  # words this short are looked up in FTS5's prefix indexes
 EXPANDED = 200  # at most this many words of the index stand for a longer query word
+FEW = 500  # filters that leave at most this many things are applied first
 
 
 class SearchFailed(Exception):
@@ -149,12 +150,14 @@ def _listed(index: Index, connection, search: Search, kind: str | None) -> Resul
 
 
 def _found(connection, query: Query, filters: dict) -> Found:
-    expression = _expression(connection, query) if query else ""
-    if expression is None:  # a word that begins no word of the index
+    words = _words(connection, query) if query else []
+    if words is None:  # a word that begins no word of the index
         return Found((), 0, False, {})
+    expression = " AND ".join(match for match, _ in words)
+    few = bool(filters) and _few(connection, filters)
     ordered: list[int] = []
-    for match in _tiers(expression) if expression else [""]:
-        select, parameters = _select("t.id", match, filters)
+    for match in _tiers(words) if words else [""]:
+        select, parameters = _select("t.id", match, filters, few)
         ordered += [
             row[0]
             for row in connection.execute(
@@ -163,7 +166,14 @@ def _found(connection, query: Query, filters: dict) -> Found:
         ]
         if len(ordered) >= DEPTH:
             break
-    select, parameters = _select("t.id, t.kind, t.themes", expression, filters)
+    if expression and not filters:  # counting up to the limit needs FTS5 only
+        total = connection.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM text WHERE text MATCH ? LIMIT {COUNT_LIMIT + 1})",
+            (expression,),
+        ).fetchone()[0]
+        if total > COUNT_LIMIT:
+            return Found(tuple(ordered), COUNT_LIMIT, True, {f: None for f in FACETS})
+    select, parameters = _select("t.id, t.kind, t.themes", expression, filters, few)
     connection.execute("DROP TABLE IF EXISTS temp.hits")
     connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
     try:
@@ -176,60 +186,87 @@ def _found(connection, query: Query, filters: dict) -> Found:
         connection.execute("DROP TABLE IF EXISTS temp.hits")
 
 
-def _expression(connection, query: Query) -> str | None:
-    """The FTS5 query: each word as the words of the index it begins, all required
-    (None when a word begins none). Folded words hold letters and digits only, so no
-    quote closes early and no FTS5 operator (AND, NEAR, -, :, *) comes from user text."""
-    parts = []
+def _words(connection, query: Query) -> list[tuple[str, int]] | None:
+    """Each word as an FTS5 query: the words of the index it begins, any of them; with
+    the fields they are found in (as bits; -1: not known). None when a word begins no
+    word of the index. Folded words hold letters and digits only, so no quote closes
+    early and no FTS5 operator (AND, NEAR, -, :, *) comes from user text."""
+    found = []
     for word in query.words:
         if len(word) <= PREFIX_INDEXED:
-            parts.append(f'"{word}"*')
+            found.append((f'"{word}"*', -1))
             continue
-        terms = [
-            term
-            for (term,) in connection.execute(
-                "SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?",
-                (word, word[:-1] + chr(ord(word[-1]) + 1), EXPANDED + 1),
-            )
-        ]
+        terms = connection.execute(
+            "SELECT term, fields FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+            (word, word[:-1] + chr(ord(word[-1]) + 1), EXPANDED + 1),
+        ).fetchall()
         if not terms:
             return None
         if len(terms) > EXPANDED:
-            parts.append(f'"{word}"*')
-        else:
-            parts.append("(" + " OR ".join(f'"{term}"' for term in terms) + ")")
-    return " AND ".join(parts)
+            found.append((f'"{word}"*', -1))
+            continue
+        fields = 0
+        for _, bits in terms:
+            fields |= bits
+        found.append(("(" + " OR ".join(f'"{term}"' for term, _ in terms) + ")", fields))
+    return found
 
 
-def _tiers(expression: str) -> list[str]:
+def _tiers(words: list[tuple[str, int]]) -> list[str]:
     """The FTS5 queries of the things in each tier of fields, best first: all words in
-    the fields of this tier or a better one, and not all in those of a better one."""
-    fields: list[str] = []
+    the fields of this tier or a better one, and not all in those of a better one.
+    A tier whose fields lack a word is left out: it has no things."""
+    expression = " AND ".join(match for match, _ in words)
+    names: list[str] = []
+    mask = 0
     found = []
     for tier in sorted({tier for _, tier in documents.FIELDS}):
-        better = f"{{{' '.join(fields)}}} : ({expression})" if fields else None
-        fields += [name for name, t in documents.FIELDS if t == tier]
-        every = len(fields) == len(documents.FIELDS)
-        these = f"({expression})" if every else f"{{{' '.join(fields)}}} : ({expression})"
+        better = f"{{{' '.join(names)}}} : ({expression})" if names else None
+        for i, (name, its_tier) in enumerate(documents.FIELDS):
+            if its_tier == tier:
+                names.append(name)
+                mask |= 1 << i
+        if any(not fields & mask for _, fields in words):
+            continue
+        every = len(names) == len(documents.FIELDS)
+        these = f"({expression})" if every else f"{{{' '.join(names)}}} : ({expression})"
         found.append(f"{these} NOT {better}" if better else these)
     return found
 
 
-def _select(columns: str, match: str, filters: dict) -> tuple[str, list]:
-    """SELECT the columns of the things that match (FTS5 first: it gives them in id
-    order) and pass the filters."""
+def _few(connection, filters: dict) -> bool:
+    """Whether the filters alone leave at most FEW things: then the search reads them
+    and checks the words of each, rather than reading every match of the words."""
+    select, parameters = _select("1", "", filters, True)
+    return (
+        connection.execute(
+            f"SELECT count(*) FROM ({select} LIMIT {FEW + 1})", parameters
+        ).fetchone()[0]
+        <= FEW
+    )
+
+
+def _select(columns: str, match: str, filters: dict, few: bool = False) -> tuple[str, list]:
+    """SELECT the columns of the things that match and pass the filters: FTS5 first
+    (it gives the matches in id order), or the things of ``few`` filters first."""
     conditions, parameters = [], []
-    if match:
+    if match and few:
+        source = "things t CROSS JOIN text ON text.rowid = t.id"
+    elif match:
         source = "text CROSS JOIN things t ON t.id = text.rowid"
-        conditions.append("text MATCH ?")
-        parameters.append(match)
     else:
         source = "things t"
+    if match:
+        conditions.append("text MATCH ?")
+        parameters.append(match)
     for facet, value in filters.items():
         if facet in COLUMN_FACETS:
             conditions.append(f"t.{facet} = ?")
             parameters.append(value)
-        else:
+        elif few:  # the things with the value, from the index of values
+            conditions.append("t.id IN (SELECT thing FROM topics WHERE facet = ? AND value = ?)")
+            parameters += [facet, value]
+        else:  # the value of each thing read
             conditions.append(
                 "EXISTS (SELECT 1 FROM topics p WHERE p.thing = t.id AND p.facet = ?"
                 " AND p.value = ?)"
