@@ -45,7 +45,7 @@ COUNT_LIMIT = 10_000  # results counted exactly (and kinds and themes counted ov
 # Above this many results, the facets with many values (places, administrations, focus
 # areas) are not counted: a few thousand things spread over as many places make no
 # useful top ten, and counting them would cost more than the search.
-FACET_SCAN_LIMIT = 2_000
+FACET_SCAN_LIMIT = 1_000
 MANY_VALUED = ("place", "administration", "focus")
 PREFIX_INDEXED = 3  # words this short are looked up in FTS5's prefix indexes
 EXPANDED = 200  # at most this many words of the index stand for a longer query word
@@ -311,18 +311,25 @@ def facet_counts(connection: sqlite3.Connection, total: int) -> dict:
     # one look-up per hit (a join would make SQLite build a Bloom filter of all things)
     for facet in ("place", "administration"):
         value = f"(SELECT {facet} FROM things WHERE id = h.id)"
-        counts[facet] = ranked(
-            connection.execute(
-                f"SELECT {value} AS v, count(*) FROM temp.hits h GROUP BY 1 HAVING v IS NOT NULL"
-            )
+        counts[facet] = _top(
+            connection,
+            f"SELECT {value} AS v, count(*) FROM temp.hits h GROUP BY 1 HAVING v IS NOT NULL",
         )
-    counts["focus"] = ranked(
-        connection.execute(
-            "SELECT p.value, count(*) FROM temp.hits h CROSS JOIN topics p"
-            " ON p.thing = h.id AND p.facet = 'focus' WHERE h.kind = 'organization' GROUP BY 1"
-        )
+    counts["focus"] = _top(
+        connection,
+        "SELECT p.value, count(*) FROM temp.hits h CROSS JOIN topics p"
+        " ON p.thing = h.id AND p.facet = 'focus' WHERE h.kind = 'organization' GROUP BY 1",
     )
     return counts
+
+
+def _top(connection: sqlite3.Connection, grouped: str) -> dict:
+    """``ranked`` in SQL: the most frequent values of a grouped count, and how many."""
+    rows = connection.execute(
+        f"SELECT *, count(*) OVER () FROM ({grouped}) ORDER BY 2 DESC, 1 LIMIT {FACET_LIMIT}"
+    ).fetchall()
+    distinct = rows[0][2] if rows else 0
+    return {"values": [[value, count] for value, count, _ in rows], "distinct": distinct}
 
 
 def _results(total: int, rows: list, counts: dict) -> Results:
