@@ -254,6 +254,24 @@ def test_beyond_the_counting_limit_the_count_says_more_than(search, monkeypatch)
     assert re.search(r"<h1[^>]*>[123] Treffer? für „<bdi>Hinze</bdi>“</h1>", few)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=Dessau&place=dessau-rosslau",
+        "/search?q=Bildung&kind=organization&theme=EDUC",
+        "/search?q=Familie&focus=familienbildung",
+        "/search?q=Dessau&administration=stadtverwaltung-dessau-rosslau&kind=person",
+    ],
+)
+def test_narrow_filters_read_first_or_last_give_the_same_page(tmp_path, monkeypatch, path):
+    data = copy_administration(tmp_path / "data")
+    first = page_of(make_app(data, SEARCH_PAGE_SIZE=PAGE_SIZE).test_client(), path)
+    monkeypatch.setattr(query, "FEW", 0)  # every filter applied to each match of the words
+    last = page_of(make_app(data, SEARCH_PAGE_SIZE=PAGE_SIZE).test_client(), path)
+    assert '<li class="result">' in first
+    assert first == last
+
+
 def test_a_page_after_the_last_is_empty_and_says_so(search):
     page = page_of(search, "/search?q=Bildung&page=9")
     assert "Eine Seite 9 gibt es nicht; die letzte Seite ist 1." in page
