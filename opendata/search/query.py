@@ -30,6 +30,7 @@ counts the index computed when it was built, and page through every thing.
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from dataclasses import dataclass, field
 
 from . import documents
@@ -98,7 +99,7 @@ class Results:
 class Found:
     """What a search found, kept for its further pages."""
 
-    ordered: tuple[int, ...]  # the ids of its first DEPTH results, in order
+    ordered: array  # the ids of its first DEPTH results, in order (8 bytes each)
     total: int
     capped: bool
     counts: dict
@@ -117,7 +118,7 @@ def run(index: Index, search: Search) -> Results:
                 (tuple(search.query.words), search.filters),
                 lambda: _found(connection, search.query, filters),
             )
-            ids = found.ordered[search.offset : search.offset + search.size]
+            ids = tuple(found.ordered[search.offset : search.offset + search.size])
             results = _results(found.total, _rows(connection, ids), found.counts)
             results.capped, results.reachable = found.capped, min(found.total, DEPTH)
     except sqlite3.OperationalError as error:
@@ -152,18 +153,18 @@ def _listed(index: Index, connection, search: Search, kind: str | None) -> Resul
 def _found(connection, query: Query, filters: dict) -> Found:
     words = _words(connection, query) if query else []
     if words is None:  # a word that begins no word of the index
-        return Found((), 0, False, {})
+        return Found(array("q"), 0, False, {})
     expression = " AND ".join(match for match, _ in words)
     few = bool(filters) and _few(connection, filters)
-    ordered: list[int] = []
+    ordered = array("q")
     for match in _tiers(words) if words else [""]:
         select, parameters = _select("t.id", match, filters, few)
-        ordered += [
+        ordered.extend(
             row[0]
             for row in connection.execute(
                 f"{select} ORDER BY t.id LIMIT ?", [*parameters, DEPTH - len(ordered)]
             )
-        ]
+        )
         if len(ordered) >= DEPTH:
             break
     if expression and not filters:  # counting up to the limit needs FTS5 only
@@ -172,7 +173,7 @@ def _found(connection, query: Query, filters: dict) -> Found:
             (expression,),
         ).fetchone()[0]
         if total > COUNT_LIMIT:
-            return Found(tuple(ordered), COUNT_LIMIT, True, {f: None for f in FACETS})
+            return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
     select, parameters = _select("t.id, t.kind, t.themes", expression, filters, few)
     connection.execute("DROP TABLE IF EXISTS temp.hits")
     connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
@@ -180,8 +181,8 @@ def _found(connection, query: Query, filters: dict) -> Found:
         connection.execute(f"INSERT INTO temp.hits {select} LIMIT {COUNT_LIMIT + 1}", parameters)
         total = connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
         if total > COUNT_LIMIT:
-            return Found(tuple(ordered), COUNT_LIMIT, True, {f: None for f in FACETS})
-        return Found(tuple(ordered), total, False, facet_counts(connection, total))
+            return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
+        return Found(ordered, total, False, facet_counts(connection, total))
     finally:
         connection.execute("DROP TABLE IF EXISTS temp.hits")
 
