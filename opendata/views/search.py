@@ -10,7 +10,9 @@ Whatever the words, the answer is a results page, possibly empty: they are folde
 letters and digits before they reach the index (``opendata.search.folding``). A
 malformed page number, an unknown parameter or facet, or a value that cannot be an
 identifier is answered ``400`` saying what is wrong; a page after the last and a
-facet value that nothing is published under give an empty page that says so.
+facet value that nothing is published under give an empty page that says so. A search
+with words or filters pages through its first ``query.DEPTH`` results, and its last
+page says that there are more.
 """
 
 from __future__ import annotations
