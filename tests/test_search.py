@@ -7,12 +7,13 @@ Bildungsbüro). Expectations name what the YAML files say, spelled as there.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from urllib.parse import quote
 
 import pytest
 
-from opendata.search import query
+from opendata.search import index, query
 from opendata.search.folding import fold
 from opendata.sparql.engine import EXTENSION
 
@@ -461,6 +462,18 @@ def test_the_search_index_is_built_once_per_version_on_disk(search):
     search.get("/search?q=Bildung")
     versions = [p for p in (STATE_DIR / "versions").glob("*/search/*/.complete")]
     assert versions, "the index is an artefact of the data version"
+
+
+def test_building_the_index_reports_its_progress(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(index, "PROGRESS_SECONDS", 0.0)
+    data = copy_administration(tmp_path / "data")
+    with caplog.at_level(logging.INFO):
+        make_app(data, STATE_DIR=str(tmp_path / "state")).test_client().get("/search?q=x")
+    messages = [record.getMessage() for record in caplog.records]
+    read = [m for m in messages if ", files read: " in m]
+    written = [m for m in messages if ", things written: " in m]
+    assert read and re.search(r"files read: \d+ of \d+ \(\d+/s\), .* s left", read[-1])
+    assert written and re.search(r"things written: (\d+) of \1 \(\d+/s\), .* s left", written[-1])
 
 
 def test_a_new_data_version_is_searchable_once_it_is_live(tmp_path):

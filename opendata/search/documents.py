@@ -75,13 +75,15 @@ def _all(*texts: Text | str | None) -> list[tuple[str | None, str]]:
     return found
 
 
-def things(data: DataSet) -> Iterator[Thing]:
-    """Every organisation, programme and person the data declares, each once."""
+def things(data: DataSet, read: Callable[[int], None] = lambda files: None) -> Iterator[Thing]:
+    """Every organisation, programme and person the data declares, each once; ``read``
+    is told how many files are done after each."""
     parents = parent_chain(data)
-    for unit in data.units:
+    for done, unit in enumerate(data.units, start=1):
         for kind, slug, _, record in unit.things():
             if kind in SEARCHED_KINDS:
                 yield thing(unit, kind, slug, record, parents)
+        read(done)
 
 
 def count(data: DataSet) -> int:

@@ -27,7 +27,8 @@ Schema:
   records, where snippets are cut;
 * ``meta``: counts and the facet counts of the lists without words, computed once.
 
-Building logs its progress every ``PROGRESS_SECONDS``: things done, rate, time left.
+Building logs its progress every ``PROGRESS_SECONDS``: files read, then things
+written, each with the rate and the time left.
 """
 
 from __future__ import annotations
@@ -120,9 +121,11 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
     path = directory / FILE_NAME
     what = f"search index of version {data.version}"
     started = time.monotonic()
-    found = sorted(documents.things(data), key=name_key)  # sorted() keeps the file order
+    reading = Progress(logger, len(data.units), f"{what}, files read")
+    # sorted() keeps the order of the files among equal names
+    found = sorted(documents.things(data, reading), key=name_key)
     logger.info("%s: %s things read in %.1f s", what, f"{len(found):,}", _since(started))
-    progress = Progress(logger, len(found), what)
+    progress = Progress(logger, len(found), f"{what}, things written")
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
