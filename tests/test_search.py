@@ -211,6 +211,16 @@ def test_results_come_tier_by_tier_and_in_name_order_within_a_tier(search):
     assert rest and rest == sorted(rest, key=lambda name: fold(name))
 
 
+def test_with_several_words_a_name_holding_one_comes_before_names_holding_none(search):
+    found = results(search, "rosslau bildung")
+    # "Bildung…" is in these names, "Roßlau" only in their places
+    assert set(found[:2]) == {
+        "/doc/organization/bildungsbuero",
+        "/doc/programme/bildungskoordination-fuer-neuzugewanderte",
+    }
+    assert "/doc/person/kathrin-hinze" in found[2:]
+
+
 def test_only_the_first_results_can_be_paged_through_and_that_is_said(search, monkeypatch):
     monkeypatch.setattr(query, "DEPTH", 10)  # the 20 things of a place fill three pages
     total = int(re.search(r"(\d+) Treffer", page_of(search, "/search?q=Dessau")).group(1))

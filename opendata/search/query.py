@@ -4,11 +4,12 @@ A search is the reader's words (``folding.Query``), at most one value per facet 
 page number.
 
 Order, the same for every search and stable for a data version: first the things
-whose name holds every word, then those whose names or the words inside them do, then
-their keywords (or job titles) too, then any field (``documents.FIELDS``, tier by
-tier); within each tier, in name order. The index numbers things in name order, so
-FTS5 reads the matches of a tier in that order and stops after the page asked for,
-however many things the words match.
+whose name holds every word, then those whose names (other names, words inside names)
+do, then their keywords (or job titles) too; with several words, then those where some
+word is in the name, in the names, in the keywords; then the rest (``_tiers``, after
+the tiers of ``documents.FIELDS``). Within each tier, in name order. The index numbers
+things in name order, so FTS5 reads the matches of a tier in that order and stops after
+the page asked for, however many things the words match.
 
 Bounds, as large search engines have them, so that a search answers in milliseconds
 whether its words match ten things or most of them:
@@ -214,24 +215,36 @@ def _words(connection, query: Query) -> list[tuple[str, int]] | None:
 
 
 def _tiers(words: list[tuple[str, int]]) -> list[str]:
-    """The FTS5 queries of the things in each tier of fields, best first: all words in
-    the fields of this tier or a better one, and not all in those of a better one.
-    A tier whose fields lack a word is left out: it has no things."""
-    expression = " AND ".join(match for match, _ in words)
-    names: list[str] = []
-    mask = 0
-    found = []
-    for tier in sorted({tier for _, tier in documents.FIELDS}):
-        better = f"{{{' '.join(names)}}} : ({expression})" if names else None
+    """The FTS5 queries of the tiers of a search, best first, each of the things in it
+    and in no better one: every word in the name; in the names (other names, words
+    inside names); in those or the keywords. With several words, then: some word in
+    the name, in the names, in the keywords (and every word somewhere). Then the rest.
+    A tier that cannot have things (its fields lack a word) is left out."""
+    every = " AND ".join(match for match, _ in words)
+    some = " OR ".join(match for match, _ in words)
+    groups = []  # the fields of each tier and the better ones, and their bits
+    names, mask = [], 0
+    for tier in sorted({tier for _, tier in documents.FIELDS})[:-1]:
         for i, (name, its_tier) in enumerate(documents.FIELDS):
             if its_tier == tier:
                 names.append(name)
                 mask |= 1 << i
-        if any(not fields & mask for _, fields in words):
+        groups.append((" ".join(names), mask))
+    tiers = [(f"{{{names}}} : ({every})", "every", all(bits & mask for _, bits in words))
+             for names, mask in groups]  # fmt: skip
+    if len(words) > 1:
+        tiers += [
+            (f"({every}) AND {{{names}}} : ({some})", "some", any(b & mask for _, b in words))
+            for names, mask in groups
+        ]
+    tiers.append((every, "rest", True))
+    found, better = [], {}  # the last tier of each kind read: it holds those before it
+    for match, kind, possible in tiers:
+        if not possible:
             continue
-        every = len(names) == len(documents.FIELDS)
-        these = f"({expression})" if every else f"{{{' '.join(names)}}} : ({expression})"
-        found.append(f"{these} NOT {better}" if better else these)
+        excluded = " OR ".join(f"({query})" for query in better.values())
+        found.append(f"({match}) NOT ({excluded})" if excluded else match)
+        better[kind] = match
     return found
 
 
