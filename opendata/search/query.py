@@ -156,10 +156,12 @@ def _found(connection, query: Query, filters: dict) -> Found:
     if words is None:  # a word that begins no word of the index
         return Found(array("q"), 0, False, {})
     expression = " AND ".join(match for match, _ in words)
-    few = bool(filters) and _few(connection, filters)
+    among = _few(connection, filters) if filters else None
+    if among is not None:  # a filter leaves a few things: check the words of each
+        return _found_among(connection, words, expression, filters, among)
     ordered = array("q")
     for match in _tiers(words) if words else [""]:
-        select, parameters = _select("t.id", match, filters, few)
+        select, parameters = _select("t.id", match, filters)
         ordered.extend(
             row[0]
             for row in connection.execute(
@@ -175,11 +177,41 @@ def _found(connection, query: Query, filters: dict) -> Found:
         ).fetchone()[0]
         if total > COUNT_LIMIT:
             return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
-    select, parameters = _select("t.id, t.kind, t.themes", expression, filters, few)
+    select, parameters = _select("t.id, t.kind, t.themes", expression, filters)
+    return _counted(connection, ordered, f"{select} LIMIT {COUNT_LIMIT + 1}", parameters)
+
+
+def _found_among(connection, words, expression: str, filters: dict, among: str) -> Found:
+    """A search whose filters leave a few things (``among``, ids): those that match,
+    each in the first tier whose FTS5 query it passes (asked of these things only:
+    FTS5 answers a column filter for one row slowly, its negation quickly)."""
+
+    def passing(match: str) -> list[int]:
+        select, parameters = _select("t.id", match, filters, among)
+        return [row[0] for row in connection.execute(select, parameters)]
+
+    matched = sorted(passing(expression))
+    marks = _marks(words) if words else []
+    tier = dict.fromkeys(matched, len(marks))
+    for rank, (_, mark, possible) in enumerate(marks):
+        if possible:
+            outside = set(passing(f"({expression}) NOT ({mark})"))
+            for thing in matched:
+                if thing not in outside:
+                    tier[thing] = min(tier[thing], rank)
+    ordered = array("q", sorted(matched, key=lambda thing: (tier[thing], thing))[:DEPTH])
+    ids = ", ".join(map(str, matched)) or "NULL"
+    return _counted(
+        connection, ordered, f"SELECT id, kind, themes FROM things WHERE id IN ({ids})", []
+    )
+
+
+def _counted(connection, ordered: array, select: str, parameters: list) -> Found:
+    """What a search found: its results counted up to the limit, and their facets."""
     connection.execute("DROP TABLE IF EXISTS temp.hits")
     connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
     try:
-        connection.execute(f"INSERT INTO temp.hits {select} LIMIT {COUNT_LIMIT + 1}", parameters)
+        connection.execute(f"INSERT INTO temp.hits {select}", parameters)
         total = connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
         if total > COUNT_LIMIT:
             return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
@@ -214,12 +246,12 @@ def _words(connection, query: Query) -> list[tuple[str, int]] | None:
     return found
 
 
-def _tiers(words: list[tuple[str, int]]) -> list[str]:
-    """The FTS5 queries of the tiers of a search, best first, each of the things in it
-    and in no better one: every word in the name; in the names (other names, words
-    inside names); in those or the keywords. With several words, then: some word in
-    the name, in the names, in the keywords (and every word somewhere). Then the rest.
-    A tier that cannot have things (its fields lack a word) is left out."""
+def _marks(words: list[tuple[str, int]]) -> list[tuple[str, str, bool]]:
+    """What puts a matching thing in each tier but the last, best first: (kind, FTS5
+    query, whether any thing can be in it). Every word in the name; in the names
+    (other names, words inside names); in those or the keywords. With several words,
+    then some word in the name, in the names, in the keywords. A tier whose fields
+    lack a word (or every word) has no things."""
     every = " AND ".join(match for match, _ in words)
     some = " OR ".join(match for match, _ in words)
     groups = []  # the fields of each tier and the better ones, and their bits
@@ -230,42 +262,56 @@ def _tiers(words: list[tuple[str, int]]) -> list[str]:
                 names.append(name)
                 mask |= 1 << i
         groups.append((" ".join(names), mask))
-    tiers = [(f"{{{names}}} : ({every})", "every", all(bits & mask for _, bits in words))
-             for names, mask in groups]  # fmt: skip
+    found = [
+        ("every", f"{{{fields}}} : ({every})", all(bits & mask for _, bits in words))
+        for fields, mask in groups
+    ]
     if len(words) > 1:
-        tiers += [
-            (f"({every}) AND {{{names}}} : ({some})", "some", any(b & mask for _, b in words))
-            for names, mask in groups
+        found += [
+            ("some", f"{{{fields}}} : ({some})", any(bits & mask for _, bits in words))
+            for fields, mask in groups
         ]
-    tiers.append((every, "rest", True))
-    found, better = [], {}  # the last tier of each kind read: it holds those before it
-    for match, kind, possible in tiers:
-        if not possible:
-            continue
-        excluded = " OR ".join(f"({query})" for query in better.values())
-        found.append(f"({match}) NOT ({excluded})" if excluded else match)
-        better[kind] = match
     return found
 
 
-def _few(connection, filters: dict) -> bool:
-    """Whether the filters alone leave at most FEW things: then the search reads them
-    and checks the words of each, rather than reading every match of the words."""
-    select, parameters = _select("1", "", filters, True)
-    return (
-        connection.execute(
-            f"SELECT count(*) FROM ({select} LIMIT {FEW + 1})", parameters
-        ).fetchone()[0]
-        <= FEW
-    )
+def _tiers(words: list[tuple[str, int]]) -> list[str]:
+    """The FTS5 queries of the tiers of a search (``_marks``, then the rest), best
+    first, each of the matching things in it and in no better one."""
+    every = " AND ".join(match for match, _ in words)
+    found, better = [], {}  # the last tier of each kind read: it holds those before it
+    for kind, mark, possible in [*_marks(words), ("rest", every, True)]:
+        if not possible:
+            continue
+        match = f"({every}) AND {mark}" if kind == "some" else mark
+        excluded = " OR ".join(f"({query})" for query in better.values())
+        found.append(f"({match}) NOT ({excluded})" if excluded else match)
+        better[kind] = mark
+    return found
 
 
-def _select(columns: str, match: str, filters: dict, few: bool = False) -> tuple[str, list]:
+def _few(connection, filters: dict) -> str | None:
+    """The ids of the things a filter leaves, when it leaves at most FEW (as SQL, the
+    ids read from the index): the search then checks the words of each of these
+    rather than reading every match of its words. None when every filter leaves more."""
+    for facet, value in filters.items():
+        if facet in COLUMN_FACETS:
+            select, parameters = f"SELECT id FROM things WHERE {facet} = ?", [value]
+        else:
+            select = "SELECT thing FROM topics WHERE facet = ? AND value = ?"
+            parameters = [facet, value]
+        ids = [row[0] for row in connection.execute(f"{select} LIMIT {FEW + 1}", parameters)]
+        if len(ids) <= FEW:
+            return ", ".join(map(str, ids)) or "NULL"
+    return None
+
+
+def _select(columns: str, match: str, filters: dict, among: str | None = None) -> tuple[str, list]:
     """SELECT the columns of the things that match and pass the filters: FTS5 first
-    (it gives the matches in id order), or the things of ``few`` filters first."""
+    (it gives the matches in id order), or the things ``among`` (ids) first."""
     conditions, parameters = [], []
-    if match and few:
-        source = "things t CROSS JOIN text ON text.rowid = t.id"
+    if among is not None:
+        source = "things t CROSS JOIN text ON text.rowid = t.id" if match else "things t"
+        conditions.append(f"t.id IN ({among})")
     elif match:
         source = "text CROSS JOIN things t ON t.id = text.rowid"
     else:
@@ -277,10 +323,7 @@ def _select(columns: str, match: str, filters: dict, few: bool = False) -> tuple
         if facet in COLUMN_FACETS:
             conditions.append(f"t.{facet} = ?")
             parameters.append(value)
-        elif few:  # the things with the value, from the index of values
-            conditions.append("t.id IN (SELECT thing FROM topics WHERE facet = ? AND value = ?)")
-            parameters += [facet, value]
-        else:  # the value of each thing read
+        else:
             conditions.append(
                 "EXISTS (SELECT 1 FROM topics p WHERE p.thing = t.id AND p.facet = ?"
                 " AND p.value = ?)"
