@@ -51,7 +51,7 @@ FACET_SCAN_LIMIT = 1_000
 MANY_VALUED = ("place", "administration", "focus")
 PREFIX_INDEXED = 3  # words this short are looked up in FTS5's prefix indexes
 EXPANDED = 200  # at most this many words of the index stand for a longer query word
-FEW = 500  # filters that leave at most this many things are applied first
+FEW = 500  # in lists without words, a filter leaving at most this many is applied first
 
 
 class SearchFailed(Exception):
@@ -156,9 +156,11 @@ def _found(connection, query: Query, filters: dict) -> Found:
     if words is None:  # a word that begins no word of the index
         return Found(array("q"), 0, False, {})
     expression = " AND ".join(match for match, _ in words)
-    among = _few(connection, filters) if filters else None
-    if among is not None:  # a filter leaves a few things: check the words of each
-        return _found_among(connection, words, expression, filters, among)
+    # Without words, a filter that leaves a few things gives them. (With words, FTS5
+    # reads their matches: checking tiers row by row can cost a full read per row.)
+    among = _few(connection, filters) if filters and not words else None
+    if among is not None:
+        return _found_among(connection, filters, among)
     ordered = array("q")
     for match in _tiers(words) if words else [""]:
         select, parameters = _select("t.id", match, filters)
@@ -181,28 +183,16 @@ def _found(connection, query: Query, filters: dict) -> Found:
     return _counted(connection, ordered, f"{select} LIMIT {COUNT_LIMIT + 1}", parameters)
 
 
-def _found_among(connection, words, expression: str, filters: dict, among: str) -> Found:
-    """A search whose filters leave a few things (``among``, ids): those that match,
-    each in the first tier whose FTS5 query it passes (asked of these things only:
-    FTS5 answers a column filter for one row slowly, its negation quickly)."""
-
-    def passing(match: str) -> list[int]:
-        select, parameters = _select("t.id", match, filters, among)
-        return [row[0] for row in connection.execute(select, parameters)]
-
-    matched = sorted(passing(expression))
-    marks = _marks(words) if words else []
-    tier = dict.fromkeys(matched, len(marks))
-    for rank, (_, mark, possible) in enumerate(marks):
-        if possible:
-            outside = set(passing(f"({expression}) NOT ({mark})"))
-            for thing in matched:
-                if thing not in outside:
-                    tier[thing] = min(tier[thing], rank)
-    ordered = array("q", sorted(matched, key=lambda thing: (tier[thing], thing))[:DEPTH])
+def _found_among(connection, filters: dict, among: str) -> Found:
+    """A list without words whose filters leave a few things (``among``, ids)."""
+    select, parameters = _select("t.id", "", filters, among)
+    matched = [row[0] for row in connection.execute(f"{select} ORDER BY t.id", parameters)]
     ids = ", ".join(map(str, matched)) or "NULL"
     return _counted(
-        connection, ordered, f"SELECT id, kind, themes FROM things WHERE id IN ({ids})", []
+        connection,
+        array("q", matched[:DEPTH]),
+        f"SELECT id, kind, themes FROM things WHERE id IN ({ids})",
+        [],
     )
 
 
@@ -291,8 +281,8 @@ def _tiers(words: list[tuple[str, int]]) -> list[str]:
 
 def _few(connection, filters: dict) -> str | None:
     """The ids of the things a filter leaves, when it leaves at most FEW (as SQL, the
-    ids read from the index): the search then checks the words of each of these
-    rather than reading every match of its words. None when every filter leaves more."""
+    ids read from the index): the list then checks the other filters of each of these
+    rather than of every thing. None when every filter leaves more."""
     for facet, value in filters.items():
         if facet in COLUMN_FACETS:
             select, parameters = f"SELECT id FROM things WHERE {facet} = ?", [value]
