@@ -61,7 +61,7 @@ def words(text: str) -> list[str]:
     return [word for piece in text.split() for word in _piece_words(piece)]
 
 
-@lru_cache(maxsize=1 << 17)  # pieces repeat ("Beratung,", "Dessau-Roßlau")
+@lru_cache(maxsize=1 << 17)  # pieces repeat ("Beratung,", "Halle (Saale)")
 def _piece_words(piece: str) -> tuple[str, ...]:
     return tuple(folded for word in _WORD.findall(piece) if (folded := folded_word(word)))
 
