@@ -256,9 +256,11 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     "search.results_for.none": N_("No results for “{query}”"),
     "search.results_for.one": N_("1 result for “{query}”"),
     "search.results_for.many": N_("{count} results for “{query}”"),
+    "search.results_for.more": N_("More than {count} results for “{query}”"),
     "search.listed.none": N_("No entries"),
     "search.listed.one": N_("1 entry"),
     "search.listed.many": N_("{count} entries"),
+    "search.listed.more": N_("More than {count} entries"),
     "search.results": NC_("search", "Results"),
     # TRANSLATORS: Heading above the filters (facets) that narrow a list of results.
     "search.filters": N_("Refine"),
@@ -282,6 +284,10 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     # TRANSLATORS: {value} is what the address asked for, {facet} the filter's name.
     "search.note.unknown": N_("Nothing is published under “{value}” ({facet})."),
     "search.note.no_page": N_("There is no page {number}; the last page is {last}."),
+    "search.note.depth": N_(
+        "Only the first {count} results can be paged through: add words or choose a filter"
+        " to reach the others."
+    ),
     "search.machine_readable": N_("These results, machine-readable"),
     "opensearch.description": N_("Search the offices, programmes and people published here."),
     "directory.heading": N_("Directory of organisations"),

@@ -7,12 +7,14 @@ Bildungsbüro). Expectations name what the YAML files say, spelled as there.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from urllib.parse import quote
 
 import pytest
 
-from opendata.search import index
+from opendata.search import index, query
+from opendata.search.folding import fold
 from opendata.sparql.engine import EXTENSION
 
 from .conftest import STATE_DIR, copy_administration, make_app
@@ -162,7 +164,7 @@ def test_every_facet_narrows_to_what_the_data_says(search):
 
 
 def test_facets_with_many_values_are_counted_for_narrower_searches_only(search, monkeypatch):
-    monkeypatch.setattr(index, "FACET_SCAN_LIMIT", 3)
+    monkeypatch.setattr(query, "FACET_SCAN_LIMIT", 3)
     page = page_of(search, "/search?q=Dessau")
     assert page.count("Gezählt bis 3 Treffer: Grenzen Sie die Suche zuerst ein.") == 3
     assert 'href="/search?q=Dessau&amp;kind=person">Person</a>' in page  # still counted
@@ -190,6 +192,95 @@ def test_pages_are_linked_stable_and_bounded(search):
     paths = [path for page in pages for path in page]
     assert len(set(paths)) == len(paths) == total, "every thing once, on one page"
     assert pages == [results(search, "", page=str(n)) for n in range(1, last + 1)], "stable"
+
+
+def test_results_come_tier_by_tier_and_in_name_order_within_a_tier(search):
+    # "Dessau" is in the names of some things and only in the places of the others
+    titles = [
+        title
+        for n in (1, 2, 3)
+        for title in re.findall(
+            r'<li class="result">\s*<h3><a href="[^"]+">(.*?)</a>',
+            page_of(search, f"/search?q=Dessau&page={n}"),
+        )
+    ]
+    assert len(titles) > PAGE_SIZE
+    named = [title for title in titles if "<mark>" in title]
+    assert named and titles[: len(named)] == named, "the names that hold the word first"
+    rest = [re.sub(r"<[^>]+>", "", title) for title in titles[len(named) :]]
+    assert rest and rest == sorted(rest, key=lambda name: fold(name))
+
+
+def test_with_several_words_a_name_holding_one_comes_before_names_holding_none(search):
+    found = results(search, "rosslau bildung")
+    # "Bildung…" is in these names, "Roßlau" only in their places
+    assert set(found[:2]) == {
+        "/doc/organization/bildungsbuero",
+        "/doc/programme/bildungskoordination-fuer-neuzugewanderte",
+    }
+    assert "/doc/person/kathrin-hinze" in found[2:]
+
+
+def test_only_the_first_results_can_be_paged_through_and_that_is_said(search, monkeypatch):
+    monkeypatch.setattr(query, "DEPTH", 10)  # the 20 things of a place fill three pages
+    total = int(re.search(r"(\d+) Treffer", page_of(search, "/search?q=Dessau")).group(1))
+    assert total > 10, "more results than can be paged through"
+    first = page_of(search, "/search?q=Dessau")
+    assert f"{total} Treffer für" in first, "the count stays exact"
+    assert "lassen sich durchblättern" not in first
+    assert '<a href="/search?q=Dessau&amp;page=2">Letzte Seite</a>' in first
+    last = page_of(search, "/search?q=Dessau&page=2")
+    assert last.count('<li class="result">') == 2  # results 9 and 10
+    assert '<link rel="next"' not in last
+    note = (
+        "Nur die ersten 10 Treffer lassen sich durchblättern: Ergänzen Sie Suchwörter"
+        " oder wählen Sie einen Filter, um die übrigen zu erreichen."
+    )
+    assert note in last
+    beyond = page_of(search, "/search?q=Dessau&page=3")
+    assert '<li class="result">' not in beyond and note in beyond
+    english = page_of(search, "/search?q=Dessau&page=3&lang=en")
+    assert "Only the first 10 results can be paged through: add words or choose" in english
+    json_ld = {"Accept": "application/ld+json"}
+    view = search.get("/search?q=Dessau&page=2", headers=json_ld).get_json()
+    paged = next(node for node in view["@graph"] if "hydra:first" in node)
+    assert paged["hydra:last"] == {"@id": "http://localhost/search?q=Dessau&page=2"}
+    assert "hydra:next" not in paged
+    everything = page_of(search, "/search?page=3")  # the list of all things: every page
+    assert everything.count('<li class="result">') > 0
+
+
+def test_beyond_the_counting_limit_the_count_says_more_than(search, monkeypatch):
+    monkeypatch.setattr(query, "COUNT_LIMIT", 3)
+    page = page_of(search, "/search?q=Dessau")
+    assert '<h1 class="results-heading">Mehr als 3 Treffer für „<bdi>Dessau</bdi>“</h1>' in page
+    assert page.count("Gezählt bis 3 Treffer: Grenzen Sie die Suche zuerst ein.") == 2
+    assert page.count('<li class="result">') == PAGE_SIZE, "a full page all the same"
+    english = page_of(search, "/search?q=Dessau&lang=en")
+    assert "More than 3 results for “<bdi>Dessau</bdi>”" in english
+    data = search.get("/search.jsonld?q=Dessau").get_json()
+    collection = next(node for node in data["@graph"] if node["@id"].endswith("?q=Dessau"))
+    assert "hydra:totalItems" not in collection, "no count that is not the count"
+    few = page_of(search, "/search?q=Hinze")  # up to the limit: counted exactly
+    assert re.search(r"<h1[^>]*>[123] Treffer? für „<bdi>Hinze</bdi>“</h1>", few)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?place=dessau-rosslau",
+        "/search?kind=organization&theme=EDUC",
+        "/search?focus=familienbildung",
+        "/search?administration=stadtverwaltung-dessau-rosslau&kind=person",
+    ],
+)
+def test_narrow_filters_read_first_or_last_give_the_same_page(tmp_path, monkeypatch, path):
+    data = copy_administration(tmp_path / "data")
+    first = page_of(make_app(data, SEARCH_PAGE_SIZE=PAGE_SIZE).test_client(), path)
+    monkeypatch.setattr(query, "FEW", 0)  # every filter applied to each match of the words
+    last = page_of(make_app(data, SEARCH_PAGE_SIZE=PAGE_SIZE).test_client(), path)
+    assert '<li class="result">' in first
+    assert first == last
 
 
 def test_a_page_after_the_last_is_empty_and_says_so(search):
@@ -381,6 +472,18 @@ def test_the_search_index_is_built_once_per_version_on_disk(search):
     search.get("/search?q=Bildung")
     versions = [p for p in (STATE_DIR / "versions").glob("*/search/*/.complete")]
     assert versions, "the index is an artefact of the data version"
+
+
+def test_building_the_index_reports_its_progress(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(index, "PROGRESS_SECONDS", 0.0)
+    data = copy_administration(tmp_path / "data")
+    with caplog.at_level(logging.INFO):
+        make_app(data, STATE_DIR=str(tmp_path / "state")).test_client().get("/search?q=x")
+    messages = [record.getMessage() for record in caplog.records]
+    read = [m for m in messages if ", files read: " in m]
+    written = [m for m in messages if ", things written: " in m]
+    assert read and re.search(r"files read: \d+ of \d+ \(\d+/s\), .* s left", read[-1])
+    assert written and re.search(r"things written: (\d+) of \1 \(\d+/s\), .* s left", written[-1])
 
 
 def test_a_new_data_version_is_searchable_once_it_is_live(tmp_path):

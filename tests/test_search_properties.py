@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata.search.folding import MAX_WORDS, Query, fold, highlight, words
+from opendata.search.folding import MAX_WORDS, Query, fold, folded_word, highlight, words
 
 from .conftest import copy_administration, make_app
 
@@ -100,6 +100,15 @@ def test_a_query_holds_letters_and_digits_only(text):
     expression = query.match_expression()
     for term in expression.split(" AND ") if expression else ():
         assert re.fullmatch(r'"[^\W_]+"\*', term), term
+
+
+@given(text=st.text(max_size=100) | st.lists(st.sampled_from(PIECES), max_size=15).map("".join))
+@SETTINGS
+def test_the_words_of_a_text_are_its_words_each_folded(text):
+    """What the index holds and what a query asks for are the same words, however the
+    text is cut (white space, punctuation, marks that fold to nothing)."""
+    each = [folded for word in re.findall(r"[^\W_]+", text) if (folded := folded_word(word))]
+    assert words(text) == each
 
 
 @given(text=st.text(alphabet=string.ascii_letters + "äöüÄÖÜß ", max_size=40))

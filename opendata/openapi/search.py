@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..formats import HTML, JSONLD, OPENSEARCH
 from ..records import DATA_THEMES
-from ..search.query import FACETS
+from ..search.query import COUNT_LIMIT, DEPTH, FACETS
 from ..views.search import MAX_QUERY_LENGTH, SEARCHED_KINDS
 from .bodies import get, served
 from .parameters import LANG, SLUG, accept, extension, parameter
@@ -37,7 +37,10 @@ def search_paths() -> dict[str, dict]:
         parameter(
             "page",
             "query",
-            "The page of results (1, 2, …); empty: the first (as OpenSearch clients send it).",
+            "The page of results (1, 2, …); empty: the first (as OpenSearch clients send it)."
+            f" A search with words or filters pages through its first {DEPTH:,} results;"
+            f" it counts up to {COUNT_LIMIT:,} (beyond that the collection has no"
+            " hydra:totalItems). The lists without words page through everything.",
             "1",
             pattern="^([1-9][0-9]{0,8})?$",
         ),

@@ -25,26 +25,21 @@ from ..records import Agency, DataSet, Named, Organization, Person, Place, Progr
 
 SEARCHED_KINDS = ("organization", "programme", "person")
 
-# The indexed fields, best first, with the weight of a match in each (FTS5's BM25).
-# The weights are a thousand times apart from one tier of fields to the next, so a
-# match in a better tier always ranks first: in the name, then in the other names (or
-# inside a word of a name), then in the keywords or job titles, then anywhere else.
-# BM25 saturates how often a word occurs (k1 = 1.2) and weighs in the length of the
-# whole document, so a word found ten times in a description, or in a document forty
-# times shorter, still scores below one found once in a better tier. Within a tier,
-# shorter documents come first; then names in alphabetical order. "name_parts" and
-# "keyword_parts" hold the endings of the words of names and keywords, for parts of
-# compounds (PARTS_OF).
+# The indexed fields, best first, each with its tier: a thing whose name holds every
+# word of a search comes first, then one whose names or the words inside them do (the
+# other names, and the endings of the words of its names), then one whose keywords or
+# job titles do too, then the rest (``query``). "name_parts" and "keyword_parts" hold
+# the endings of the words of names and keywords, for parts of compounds (PARTS_OF).
 FIELDS = (
-    ("name", 1e9),
-    ("alternate", 1e6),
-    ("name_parts", 1e6),
-    ("keywords", 1e3),
-    ("keyword_parts", 1e3),
-    ("topics", 1.0),
-    ("people", 1.0),
-    ("places", 1.0),
-    ("description", 1.0),
+    ("name", 1),
+    ("alternate", 2),
+    ("name_parts", 2),
+    ("keywords", 3),
+    ("keyword_parts", 3),
+    ("topics", 4),
+    ("people", 4),
+    ("places", 4),
+    ("description", 4),
 )
 # Fields whose word endings are indexed: field of the endings → fields they come from.
 PARTS_OF = {"name_parts": ("name", "alternate"), "keyword_parts": ("keywords",)}
@@ -69,30 +64,26 @@ class Thing:
     focus: tuple[str, ...] = field(default_factory=tuple)
 
 
-def texts_of(*pairs: tuple[str, Text | str | None]) -> list[tuple[str | None, str]]:
+def _all(*texts: Text | str | None) -> list[tuple[str | None, str]]:
     """(language, text) for every language of every text given (plain strings have none)."""
-    found = []
-    for _, text in pairs:
-        if text is None:
-            continue
+    found: list[tuple[str | None, str]] = []
+    for text in texts:
         if isinstance(text, str):
             found.append((None, text))
-        else:
-            found.extend(text.items())
+        elif text is not None:
+            found.extend(text.values.items())
     return found
 
 
-def _all(*texts: Text | str | None) -> list[tuple[str | None, str]]:
-    return texts_of(*(("", t) for t in texts))
-
-
-def things(data: DataSet) -> Iterator[Thing]:
-    """Every organisation, programme and person the data declares, each once."""
+def things(data: DataSet, read: Callable[[int], None] = lambda files: None) -> Iterator[Thing]:
+    """Every organisation, programme and person the data declares, each once; ``read``
+    is told how many files are done after each."""
     parents = parent_chain(data)
-    for unit in data.units:
+    for done, unit in enumerate(data.units, start=1):
         for kind, slug, _, record in unit.things():
             if kind in SEARCHED_KINDS:
                 yield thing(unit, kind, slug, record, parents)
+        read(done)
 
 
 def count(data: DataSet) -> int:

@@ -56,8 +56,14 @@ def fold(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of a text, in order (a folded word may hold no letters at all:
-    folding removes marks, so such words are dropped)."""
-    return [folded for word in _WORD.findall(text) if (folded := folded_word(word))]
+    folding removes marks, so such words are dropped). White space never belongs to a
+    word, so the text is split there first and each piece folded once."""
+    return [word for piece in text.split() for word in _piece_words(piece)]
+
+
+@lru_cache(maxsize=1 << 17)  # pieces repeat ("Beratung,", "Halle (Saale)")
+def _piece_words(piece: str) -> tuple[str, ...]:
+    return tuple(folded for word in _WORD.findall(piece) if (folded := folded_word(word)))
 
 
 @lru_cache(maxsize=1 << 17)

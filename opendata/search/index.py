@@ -3,26 +3,32 @@
 Why SQLite FTS5: it is in Python's standard library (no new dependency, no service
 to run), one file that is built once per data version and then opened read-only by
 every process (``mode=ro``, ``immutable=1``: no locks, pages shared through the OS
-cache), ranks with BM25 and per-column weights, and answers facet counts and pages in
-the same SQL. tantivy (via tantivy-py) would rank as well and build faster, but is a
-compiled dependency with its own index directory format and no SQL for facets and
-paging; at 100,000 organisations FTS5 answers in milliseconds, so it wins on
-simplicity.
+cache), and answers matching, facet counts and pages in the same SQL. tantivy (via
+tantivy-py) would build faster, but is a compiled dependency with its own index
+directory format and no SQL for facets and paging; at 100,000 organisations FTS5
+answers in milliseconds, so it wins on simplicity.
 
 Schema:
 
-* ``things(id, kind, slug, sort_key, parent, place, administration, themes, ord)``: one
-  row per organisation, programme and person; ``themes`` the EU data themes as bits,
-  ``ord`` the place in name order (``sort_key``, the folded German name), which breaks
-  ties between equal scores, so every page of a result is stable;
+* ``things(id, kind, slug, parent, place, administration, themes)``: one row per
+  organisation, programme and person, numbered in name order (the folded German name,
+  then the order of the files): reading matches in ``id`` order is reading them by
+  name, so a page of a result is found without sorting every match. ``themes`` holds
+  the EU data themes as bits;
 * ``topics(thing, facet, value)``: the many-valued facets (``theme``, ``focus``);
 * ``labels(facet, value, de, en)``: what facet values and parents are called;
+* ``terms(term, fields)``: every word the ``text`` table holds and the fields it is
+  in (as bits), so a query word becomes the words it begins (``query``; FTS5 would
+  otherwise merge the postings of every such word before giving the first match),
+  and a tier of fields that cannot hold every word of a search is not read;
 * ``text``: a contentless FTS5 table (``unicode61``, prefix indexes of 2 and 3
   characters) whose columns are ``documents.FIELDS``, filled with folded text
-  (``folding``); the original texts stay in the records, where snippets are cut;
+  (``folding``), its rowids the ids of ``things``; the original texts stay in the
+  records, where snippets are cut;
 * ``meta``: counts and the facet counts of the lists without words, computed once.
 
-Building logs its progress every ``PROGRESS_SECONDS``: things done, rate, time left.
+Building logs its progress every ``PROGRESS_SECONDS``: files read, then things
+written, each with the rate and the time left.
 """
 
 from __future__ import annotations
@@ -33,8 +39,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
+from typing import Any
 
 from ..records import DATA_THEMES, DataSet
 from . import documents
@@ -45,34 +53,32 @@ PROGRESS_SECONDS = 10.0
 BATCH = 2_000
 FACETS = ("kind", "place", "administration", "theme", "focus")
 THEMES = DATA_THEMES  # bit i of ``things.themes``: the thing has theme THEMES[i]
-# Lists without search text whose facet counts are computed when the index is built.
-PRECOMPUTED = (None, *documents.SEARCHED_KINDS)
+FACET_LIMIT = 10  # facet values a list shows (the most frequent; the selected one too)
+# The lists without search text whose facet counts are computed when the index is
+# built: everything ("-") and each kind.
+LISTS = ("-", *documents.SEARCHED_KINDS)
+# The kinds of things whose names the labels table holds, and the facet of each.
+LABELLED = {"place": "place", "organization": "organization", "concept": "focus"}
+REMEMBERED = 256  # searches a process keeps the ordered results of, per version
 
 SCHEMA = f"""
 CREATE TABLE things (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, slug TEXT NOT NULL, sort_key TEXT NOT NULL,
-    parent TEXT, place TEXT, administration TEXT, themes INTEGER NOT NULL, ord INTEGER
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, slug TEXT NOT NULL,
+    parent TEXT, place TEXT, administration TEXT, themes INTEGER NOT NULL
 );
 CREATE TABLE topics (thing INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE labels (
     facet TEXT NOT NULL, value TEXT NOT NULL, de TEXT, en TEXT, PRIMARY KEY (facet, value)
 ) WITHOUT ROWID;
+CREATE TABLE terms (term TEXT PRIMARY KEY, fields INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE text USING fts5(
     {", ".join(name for name, *_ in documents.FIELDS)},
     content='', tokenize='unicode61 remove_diacritics 2', prefix='2 3'
 );
 """
-# ``ord``: the place of each thing in name order, so that ordering a result by name
-# compares integers.
-ORDER = """
-UPDATE things SET ord = o.n FROM
-    (SELECT id, row_number() OVER (ORDER BY sort_key, id) AS n FROM things) AS o
-WHERE o.id = things.id;
-"""
 INDEXES = """
-CREATE INDEX things_by_kind ON things (kind, ord);
-CREATE INDEX things_by_order ON things (ord);
+CREATE INDEX things_by_kind ON things (kind);
 CREATE INDEX things_by_place ON things (place, kind);
 CREATE INDEX things_by_administration ON things (administration, kind);
 CREATE INDEX topics_by_value ON topics (facet, value, thing);
@@ -113,45 +119,97 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
     facet → value → {language: label}.
     """
     path = directory / FILE_NAME
-    total = documents.count(data)
-    progress = Progress(logger, total, f"search index of version {data.version}")
+    what = f"search index of version {data.version}"
     started = time.monotonic()
+    reading = Progress(logger, len(data.units), f"{what}, files read")
+    # sorted() keeps the order of the files among equal names
+    found = sorted(documents.things(data, reading), key=name_key)
+    logger.info("%s: %s things read in %.1f s", what, f"{len(found):,}", _since(started))
+    progress = Progress(logger, len(found), f"{what}, things written")
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
             connection.execute(f"PRAGMA {pragma}")
         connection.executescript(SCHEMA)
         connection.execute("BEGIN")
-        done = _insert_things(connection, documents.things(data), progress)
+        tally = _insert_things(connection, found, progress)
         _insert_labels(connection, data, labels)
         connection.execute("COMMIT")
-        progress(done, force=True)
-        logger.info("search index: sorting and merging")
-        connection.executescript(ORDER + INDEXES)
+        progress(len(found), force=True)
+        logger.info("%s: merging the index", what)
+        connection.executescript(INDEXES)
         connection.execute("INSERT INTO text(text) VALUES ('optimize')")
+        _insert_terms(connection)
         connection.execute("BEGIN")
-        _insert_meta(connection, data, done)
+        _insert_meta(connection, data, tally)
         connection.execute("COMMIT")
         connection.execute("ANALYZE")
     finally:
         connection.close()
     logger.info(
-        "search index of version %s: %s things in %.1f s, %.1f MB",
-        data.version,
-        f"{done:,}",
-        time.monotonic() - started,
+        "%s: %s things in %.1f s, %.1f MB",
+        what,
+        f"{len(found):,}",
+        _since(started),
         path.stat().st_size / 1e6,
     )
     return path
 
 
-def _insert_things(connection: sqlite3.Connection, found: Iterable, progress: Progress) -> int:
+def _since(started: float) -> float:
+    return time.monotonic() - started
+
+
+def name_key(thing: documents.Thing) -> str:
+    """Where a thing goes in name order: its folded German name (else its slug)."""
+    return folded_text([thing.name.primary]) or thing.slug
+
+
+class Tally:
+    """The facet counts of the lists without words (``LISTS``), counted while the
+    things are written: facet → value → how many things have it."""
+
+    def __init__(self) -> None:
+        self.counts = {key: {facet: Counter() for facet in FACETS} for key in LISTS}
+
+    def add(self, thing: documents.Thing) -> None:
+        for key in ("-", thing.kind):
+            counts = self.counts[key]
+            counts["kind"][thing.kind] += 1
+            counts["theme"].update(set(thing.themes))
+            if thing.place:
+                counts["place"][thing.place] += 1
+            if thing.administration:
+                counts["administration"][thing.administration] += 1
+            if thing.kind == "organization":
+                counts["focus"].update(thing.focus)
+
+    def facets(self, key: str) -> dict:
+        """facet → {"values": [[value, count], …] (most frequent first), "distinct": n}."""
+        if not self.total(key):
+            return {}
+        return {facet: ranked(counts.items()) for facet, counts in self.counts[key].items()}
+
+    def total(self, key: str) -> int:
+        return sum(self.counts[key]["kind"].values())
+
+
+def ranked(pairs: Iterable[tuple[str, int]]) -> dict:
+    """The FACET_LIMIT most frequent values (then in alphabetical order), and how many
+    values have any things at all."""
+    found = sorted(((value, n) for value, n in pairs if n), key=lambda v: (-v[1], v[0]))
+    return {"values": [list(v) for v in found[:FACET_LIMIT]], "distinct": len(found)}
+
+
+def _insert_things(
+    connection: sqlite3.Connection, found: list[documents.Thing], progress: Progress
+) -> Tally:
     rows, texts, topics = [], [], []
-    done = 0
+    tally = Tally()
     columns = [name for name, *_ in documents.FIELDS]
 
     def flush() -> None:
-        connection.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", rows)
+        connection.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         connection.executemany(
             f"INSERT INTO text (rowid, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})",
             texts,
@@ -160,28 +218,19 @@ def _insert_things(connection: sqlite3.Connection, found: Iterable, progress: Pr
         rows.clear(), texts.clear(), topics.clear()
 
     for done, thing in enumerate(found, start=1):
-        sort_key = folded_text([thing.name.primary]) or thing.slug
         themes = sum(1 << THEMES.index(theme) for theme in set(thing.themes))
         rows.append(
-            (
-                done,
-                thing.kind,
-                thing.slug,
-                sort_key,
-                thing.parent,
-                thing.place,
-                thing.administration,
-                themes,
-            )
+            (done, thing.kind, thing.slug, thing.parent, thing.place, thing.administration, themes)
         )
         texts.append((done, *_columns(thing)))
         topics += [(done, "theme", theme) for theme in thing.themes]
         topics += [(done, "focus", focus) for focus in thing.focus]
+        tally.add(thing)
         if len(rows) >= BATCH:
             flush()
             progress(done)
     flush()
-    return done
+    return tally
 
 
 def _columns(thing: documents.Thing) -> list[str]:
@@ -202,9 +251,9 @@ def _insert_labels(connection: sqlite3.Connection, data: DataSet, labels: dict) 
     found: dict[tuple[str, str], dict] = {}
     for unit in data.units:
         for kind, slug, _, record in unit.things():
-            facet = {"place": "place", "organization": "organization", "concept": "focus"}.get(kind)
+            facet = LABELLED.get(kind)
             if facet is not None:
-                found[(facet, slug)] = dict(record.name.items())
+                found[(facet, slug)] = record.name.values
     for facet, values in labels.items():
         for value, names in values.items():
             found[(facet, value)] = names
@@ -214,98 +263,39 @@ def _insert_labels(connection: sqlite3.Connection, data: DataSet, labels: dict) 
     )
 
 
-def _insert_meta(connection: sqlite3.Connection, data: DataSet, total: int) -> None:
-    meta = {"version": data.version, "things": total}
-    for kind in PRECOMPUTED:
-        where, parameters = ("WHERE kind = ?", (kind,)) if kind else ("", ())
-        count = fill_hits(connection, f"SELECT {HIT_COLUMNS} FROM things t {where}", parameters)
-        meta[f"facets/{kind or '-'}"] = facet_counts(connection, count, everything=True)
-        meta[f"total/{kind or '-'}"] = count
-        connection.execute("DROP TABLE temp.hits")
+def _insert_terms(connection: sqlite3.Connection) -> None:
+    """Every word of ``text`` as FTS5's tokenizer wrote it, with the fields it is found
+    in (bit i: ``documents.FIELDS[i]``)."""
+    bits = " ".join(f"WHEN '{name}' THEN {1 << i}" for i, (name, _) in enumerate(documents.FIELDS))
+    connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, text, col)")
+    connection.execute(
+        f"INSERT INTO terms SELECT term, sum(CASE col {bits} END) FROM temp.vocabulary"
+        " GROUP BY term"
+    )
+    connection.execute("DROP TABLE temp.vocabulary")
+
+
+def _insert_meta(connection: sqlite3.Connection, data: DataSet, tally: Tally) -> None:
+    meta = {"version": data.version, "things": tally.total("-")}
+    for key in LISTS:
+        meta[f"facets/{key}"] = tally.facets(key)
+        meta[f"total/{key}"] = tally.total(key)
     connection.executemany(
         "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
     )
 
 
-FACET_LIMIT = 10  # facet values a list shows (the most frequent; the selected one too)
-# Above this many results, the facets with many values (places, administrations, focus
-# areas) are not counted: a few hundred thousand things spread over as many places
-# make no useful top ten, and counting them would cost more than the search.
-FACET_SCAN_LIMIT = 20_000
-MANY_VALUED = ("place", "administration", "focus")
-# What a search keeps of each matching thing: enough to order, page and count the kinds
-# and themes without going back to ``things``.
-HIT_COLUMNS = "t.id, 0, t.ord, t.kind, t.themes"
-
-
-def fill_hits(connection: sqlite3.Connection, select: str, parameters) -> int:
-    """Collect the things ``select`` gives (``HIT_COLUMNS``) in the temporary table
-    ``hits`` of the connection; how many there are."""
-    connection.execute("DROP TABLE IF EXISTS temp.hits")
-    connection.execute(
-        "CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, score REAL, ord INTEGER, kind TEXT,"
-        " themes INTEGER)"
-    )
-    connection.execute(f"INSERT INTO temp.hits {select}", parameters)
-    return connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-
-
-def facet_counts(connection: sqlite3.Connection, total: int, everything: bool = False) -> dict:
-    """facet → {"values": [[value, count], …] (most frequent first), "distinct": n}, over
-    the things in ``hits``. Kinds and themes are counted in one pass over ``hits``; the
-    many-valued facets only up to FACET_SCAN_LIMIT results (unless ``everything``), else
-    they are left out (None)."""
-    if not total:
-        return {}
-    kinds: dict[str, int] = {}
-    themes = [0] * len(THEMES)
-    for kind, bits, count in connection.execute(
-        "SELECT kind, themes, count(*) FROM temp.hits GROUP BY 1, 2"  # a few groups
-    ):
-        kinds[kind] = kinds.get(kind, 0) + count
-        for i in range(len(THEMES)):
-            if bits >> i & 1:
-                themes[i] += count
-    counts = {"kind": _ranked(kinds.items()), "theme": _ranked(zip(THEMES, themes, strict=True))}
-    if total > FACET_SCAN_LIMIT and not everything:
-        counts.update((facet, None) for facet in MANY_VALUED)
-        return counts
-    # one look-up per hit (a join would make SQLite build a Bloom filter of all things)
-    for facet in ("place", "administration"):
-        value = f"(SELECT {facet} FROM things WHERE id = h.id)"
-        counts[facet] = _top(
-            connection,
-            f"SELECT {value} AS v, count(*) FROM temp.hits h GROUP BY 1 HAVING v IS NOT NULL",
-        )
-    counts["focus"] = _top(
-        connection,
-        "SELECT p.value, count(*) FROM temp.hits h CROSS JOIN topics p"
-        " ON p.thing = h.id AND p.facet = 'focus' WHERE h.kind = 'organization' GROUP BY 1",
-    )
-    return counts
-
-
-def _ranked(pairs) -> dict:
-    found = sorted(((value, n) for value, n in pairs if n), key=lambda v: (-v[1], v[0]))
-    return {"values": [list(v) for v in found[:FACET_LIMIT]], "distinct": len(found)}
-
-
-def _top(connection: sqlite3.Connection, grouped: str) -> dict:
-    rows = connection.execute(
-        f"SELECT *, count(*) OVER () FROM ({grouped}) ORDER BY 2 DESC, 1 LIMIT {FACET_LIMIT}"
-    ).fetchall()
-    distinct = rows[0][2] if rows else 0
-    return {"values": [[value, count] for value, count, _ in rows], "distinct": distinct}
-
-
 class Index:
-    """An index opened read-only: one connection per thread of each process."""
+    """An index opened read-only: one connection per thread of each process, and the
+    searches the process answered last (``remembered``)."""
 
     def __init__(self, path: Path):
         self.path = path
         self.uri = f"file:{path}?mode=ro&immutable=1"
         self._local = threading.local()
         self._pid = os.getpid()
+        self._remembered: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
         meta = dict(self.connection().execute("SELECT key, value FROM meta").fetchall())
         self.meta = {key: json.loads(value) for key, value in meta.items()}
 
@@ -317,4 +307,19 @@ class Index:
             found = sqlite3.connect(self.uri, uri=True, isolation_level=None)
             found.execute("PRAGMA cache_size=-8192")  # KiB; the OS caches the file too
             self._local.connection = found
+        return found
+
+    def remembered(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """What ``compute`` gives for ``key``, computed once for the last REMEMBERED
+        keys: the further pages of a search are slices of what its first one found."""
+        with self._lock:
+            found = self._remembered.get(key)
+            if found is not None:
+                self._remembered.move_to_end(key)
+                return found
+        found = compute()
+        with self._lock:
+            self._remembered[key] = found
+            while len(self._remembered) > REMEMBERED:
+                self._remembered.popitem(last=False)
         return found

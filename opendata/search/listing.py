@@ -23,7 +23,7 @@ from ..records import Agency, Organization
 from ..records import Text as RecordText
 from ..store import PublishedStore
 from ..vocabulary import HYDRA, RDF, SDO
-from . import documents, index
+from . import documents
 from .folding import Query, excerpt, highlight, matches
 from .query import FACETS, Hit, Results
 
@@ -46,10 +46,19 @@ class Listing:
     size: int = 20
     total: int = 0
     path: str = "search"
+    reachable: int | None = None  # results that can be paged through (None: all)
+    capped: bool = False  # more than ``total`` results
 
     @property
     def last(self) -> int:
-        return max(1, -(-self.total // self.size))
+        """The last page that can be reached."""
+        shown = self.total if self.reachable is None else min(self.total, self.reachable)
+        return max(1, -(-shown // self.size))
+
+    @property
+    def beyond_reach(self) -> bool:
+        """Whether there are results after the last page that can be reached."""
+        return self.capped or (self.reachable is not None and self.reachable < self.total)
 
     def parameters(self, page: int | None = None, filters=None) -> list[tuple[str, str]]:
         found = [("q", self.q)] if self.q else []
@@ -156,7 +165,7 @@ def facets(listing: Listing, results: Results, language: str) -> list[dict]:
         values = results.facets.get(facet, [])
         if not values:
             if facet in results.uncounted:  # too many results to count: narrow them first
-                limit = index.FACET_SCAN_LIMIT
+                limit = results.uncounted[facet]
                 shown.append({"key": facet, "values": [], "more": 0, "uncounted": limit})
             continue
         items = []
@@ -189,6 +198,7 @@ def facet_label(results: Results, facet: str, value: str, language: str) -> Text
 def heading(listing: Listing, total: int, language: str) -> Markup:
     """The page's h1: how many results, for which words ("23 results for “Büro”")."""
     form = "none" if total == 0 else "one" if total == 1 else "many"
+    form = "more" if listing.capped else form
     key = f"search.{'results_for' if listing.q.strip() else 'listed'}.{form}"
     template = Markup.escape(gettext(key, language))
     query = Markup("<bdi>{}</bdi>").format(listing.q.strip())
@@ -202,12 +212,15 @@ def heading(listing: Listing, total: int, language: str) -> Markup:
 def collection_graph(store: PublishedStore, listing: Listing, results: Results) -> Graph:
     """A hydra:Collection of every matching thing, with this page as its
     hydra:PartialCollectionView; the view is also a schema:ItemList whose
-    itemListElement keeps the members in their order (hydra:member is a set)."""
+    itemListElement keeps the members in their order (hydra:member is a set).
+    hydra:totalItems is left out when there are more results than were counted, and
+    hydra:last is the last page that can be reached (``query.DEPTH``)."""
     graph = new_graph()
     collection = uris.internal(listing.collection())
     view = uris.internal(listing.view_url(listing.page))
     graph.add((collection, RDF.type, HYDRA.Collection))
-    graph.add((collection, HYDRA.totalItems, Literal(results.total)))
+    if not results.capped:  # else there are more than were counted
+        graph.add((collection, HYDRA.totalItems, Literal(results.total)))
     graph.add((collection, HYDRA.view, view))
     graph.add((view, RDF.type, HYDRA.PartialCollectionView))
     graph.add((view, RDF.type, SDO.ItemList))

@@ -1,30 +1,57 @@
 """Answering a search: matching things, their order, one page of them, facet counts.
 
 A search is the reader's words (``folding.Query``), at most one value per facet and a
-page number. The matching things are collected once into a temporary table of the
-connection (ids and scores), and the total, the page and every facet's counts are
-read from it. Lists without words and with at most a kind (the home page, ``/search``)
-read the counts the index computed when it was built.
+page number.
 
-Order: best score first (BM25 with the weights of ``documents.FIELDS``: a match in a
-name before one in the keywords before one elsewhere; lists without words all score
-alike), then the folded German name, so every page of a result is stable for a data
-version.
+Order, the same for every search and stable for a data version: first the things
+whose name holds every word, then those whose names (other names, words inside names)
+do, then their keywords (or job titles) too; with several words, then those where some
+word is in the name, in the names, in the keywords; then the rest (``_tiers``, after
+the tiers of ``documents.FIELDS``). Within each tier, in name order. The index numbers
+things in name order, so FTS5 reads the matches of a tier in that order and stops after
+the page asked for, however many things the words match.
+
+Bounds, as large search engines have them, so that a search answers in milliseconds
+whether its words match ten things or most of them:
+
+* the first DEPTH results can be paged through; the page says so when there are more;
+* matches are counted up to COUNT_LIMIT, beyond that they are "more than" it;
+* facets are counted up to COUNT_LIMIT results (the places, administrations and focus
+  areas up to FACET_SCAN_LIMIT); beyond that the page asks to narrow the search first.
+
+A query word is a prefix: it stands for every word of the index it begins (``terms``),
+so FTS5 streams their postings instead of merging all of them first. What a search
+found (its first DEPTH results in order, the count, the facet counts) is kept per
+process (``Index.remembered``), so its further pages are slices of it.
+
+Lists without words and with at most a kind (the home page, ``/search``) read the
+counts the index computed when it was built, and page through every thing.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from dataclasses import dataclass, field
 
 from . import documents
 from .folding import Query
-from .index import FACET_LIMIT, FACETS, HIT_COLUMNS, Index, facet_counts, fill_hits
+from .index import FACET_LIMIT, FACETS, THEMES, Index, ranked
 
 COLUMN_FACETS = ("kind", "place", "administration")  # columns of ``things``
 # Which labels table entry names the values of each facet.
 LABEL_FACET = {"place": "place", "administration": "organization", "focus": "focus",
                "theme": "theme"}  # fmt: skip
+DEPTH = 1_000  # results a search can page through
+COUNT_LIMIT = 10_000  # results counted exactly (and kinds and themes counted over)
+# Above this many results, the facets with many values (places, administrations, focus
+# areas) are not counted: a few thousand things spread over as many places make no
+# useful top ten, and counting them would cost more than the search.
+FACET_SCAN_LIMIT = 1_000
+MANY_VALUED = ("place", "administration", "focus")
+PREFIX_INDEXED = 3  # words this short are looked up in FTS5's prefix indexes
+EXPANDED = 200  # at most this many words of the index stand for a longer query word
+FEW = 500  # in lists without words, a filter leaving at most this many is applied first
 
 
 class SearchFailed(Exception):
@@ -53,17 +80,30 @@ class Hit:
 
 @dataclass
 class Results:
-    total: int
+    total: int  # COUNT_LIMIT when ``capped``
     hits: list[Hit]
     # facet → [(value, count)], most frequent first, the selected value always included
     facets: dict[str, list[tuple[str, int]]]
     distinct: dict[str, int]  # facet → how many values it has in all
     labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
-    uncounted: list[str] = field(default_factory=list)  # facets with too many results to count
+    # facet → the number of results up to which it is counted (this search had more)
+    uncounted: dict[str, int] = field(default_factory=dict)
     unknown: list[tuple[str, str]] = field(default_factory=list)  # selected, not published
+    capped: bool = False  # more than ``total`` results
+    reachable: int | None = None  # how many results can be paged through (None: all)
 
     def label(self, facet: str, value: str) -> dict[str, str]:
         return self.labels.get((LABEL_FACET.get(facet, facet), value), {})
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found, kept for its further pages."""
+
+    ordered: array  # the ids of its first DEPTH results, in order (8 bytes each)
+    total: int
+    capped: bool
+    counts: dict
 
 
 def run(index: Index, search: Search) -> Results:
@@ -75,7 +115,13 @@ def run(index: Index, search: Search) -> Results:
         elif not search.query and set(filters) <= {"kind"}:
             results = _listed(index, connection, search, filters.get("kind"))
         else:
-            results = _matched(connection, search, filters)
+            found = index.remembered(
+                (tuple(search.query.words), search.filters),
+                lambda: _found(connection, search.query, filters),
+            )
+            ids = tuple(found.ordered[search.offset : search.offset + search.size])
+            results = _results(found.total, _rows(connection, ids), found.counts)
+            results.capped, results.reachable = found.capped, min(found.total, DEPTH)
     except sqlite3.OperationalError as error:
         if "fts5" in str(error) or "MATCH" in str(error):
             raise SearchFailed(str(error)) from error
@@ -99,23 +145,170 @@ def _listed(index: Index, connection, search: Search, kind: str | None) -> Resul
     counts = index.meta[f"facets/{key}"]
     where, parameters = ("WHERE kind = ?", [kind]) if kind else ("", [])
     rows = connection.execute(
-        f"SELECT kind, slug, parent, place FROM things {where} ORDER BY ord LIMIT ? OFFSET ?",
+        f"SELECT kind, slug, parent, place FROM things {where} ORDER BY id LIMIT ? OFFSET ?",
         [*parameters, search.size, search.offset],
     ).fetchall()
     return _results(index.meta[f"total/{key}"], rows, counts)
 
 
-def _matched(connection, search: Search, filters: dict) -> Results:
+def _found(connection, query: Query, filters: dict) -> Found:
+    words = _words(connection, query) if query else []
+    if words is None:  # a word that begins no word of the index
+        return Found(array("q"), 0, False, {})
+    expression = " AND ".join(match for match, _ in words)
+    # Without words, a filter that leaves a few things gives them. (With words, FTS5
+    # reads their matches: checking tiers row by row can cost a full read per row.)
+    among = _few(connection, filters) if filters and not words else None
+    if among is not None:
+        return _found_among(connection, filters, among)
+    ordered = array("q")
+    for match in _tiers(words) if words else [""]:
+        select, parameters = _select("t.id", match, filters)
+        ordered.extend(
+            row[0]
+            for row in connection.execute(
+                f"{select} ORDER BY t.id LIMIT ?", [*parameters, DEPTH - len(ordered)]
+            )
+        )
+        if len(ordered) >= DEPTH:
+            break
+    if expression and not filters:  # counting up to the limit needs FTS5 only
+        total = connection.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM text WHERE text MATCH ? LIMIT {COUNT_LIMIT + 1})",
+            (expression,),
+        ).fetchone()[0]
+        if total > COUNT_LIMIT:
+            return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
+    select, parameters = _select("t.id, t.kind, t.themes", expression, filters)
+    return _counted(connection, ordered, f"{select} LIMIT {COUNT_LIMIT + 1}", parameters)
+
+
+def _found_among(connection, filters: dict, among: str) -> Found:
+    """A list without words whose filters leave a few things (``among``, ids)."""
+    select, parameters = _select("t.id", "", filters, among)
+    matched = [row[0] for row in connection.execute(f"{select} ORDER BY t.id", parameters)]
+    ids = ", ".join(map(str, matched)) or "NULL"
+    return _counted(
+        connection,
+        array("q", matched[:DEPTH]),
+        f"SELECT id, kind, themes FROM things WHERE id IN ({ids})",
+        [],
+    )
+
+
+def _counted(connection, ordered: array, select: str, parameters: list) -> Found:
+    """What a search found: its results counted up to the limit, and their facets."""
+    connection.execute("DROP TABLE IF EXISTS temp.hits")
+    connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
+    try:
+        connection.execute(f"INSERT INTO temp.hits {select}", parameters)
+        total = connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+        if total > COUNT_LIMIT:
+            return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
+        return Found(ordered, total, False, facet_counts(connection, total))
+    finally:
+        connection.execute("DROP TABLE IF EXISTS temp.hits")
+
+
+def _words(connection, query: Query) -> list[tuple[str, int]] | None:
+    """Each word as an FTS5 query: the words of the index it begins, any of them; with
+    the fields they are found in (as bits; -1: not known). None when a word begins no
+    word of the index. Folded words hold letters and digits only, so no quote closes
+    early and no FTS5 operator (AND, NEAR, -, :, *) comes from user text."""
+    found = []
+    for word in query.words:
+        if len(word) <= PREFIX_INDEXED:
+            found.append((f'"{word}"*', -1))
+            continue
+        terms = connection.execute(
+            "SELECT term, fields FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+            (word, word[:-1] + chr(ord(word[-1]) + 1), EXPANDED + 1),
+        ).fetchall()
+        if not terms:
+            return None
+        if len(terms) > EXPANDED:
+            found.append((f'"{word}"*', -1))
+            continue
+        fields = 0
+        for _, bits in terms:
+            fields |= bits
+        found.append(("(" + " OR ".join(f'"{term}"' for term, _ in terms) + ")", fields))
+    return found
+
+
+def _marks(words: list[tuple[str, int]]) -> list[tuple[str, str, bool]]:
+    """What puts a matching thing in each tier but the last, best first: (kind, FTS5
+    query, whether any thing can be in it). Every word in the name; in the names
+    (other names, words inside names); in those or the keywords. With several words,
+    then some word in the name, in the names, in the keywords. A tier whose fields
+    lack a word (or every word) has no things."""
+    every = " AND ".join(match for match, _ in words)
+    some = " OR ".join(match for match, _ in words)
+    groups = []  # the fields of each tier and the better ones, and their bits
+    names, mask = [], 0
+    for tier in sorted({tier for _, tier in documents.FIELDS})[:-1]:
+        for i, (name, its_tier) in enumerate(documents.FIELDS):
+            if its_tier == tier:
+                names.append(name)
+                mask |= 1 << i
+        groups.append((" ".join(names), mask))
+    found = [
+        ("every", f"{{{fields}}} : ({every})", all(bits & mask for _, bits in words))
+        for fields, mask in groups
+    ]
+    if len(words) > 1:
+        found += [
+            ("some", f"{{{fields}}} : ({some})", any(bits & mask for _, bits in words))
+            for fields, mask in groups
+        ]
+    return found
+
+
+def _tiers(words: list[tuple[str, int]]) -> list[str]:
+    """The FTS5 queries of the tiers of a search (``_marks``, then the rest), best
+    first, each of the matching things in it and in no better one."""
+    every = " AND ".join(match for match, _ in words)
+    found, better = [], {}  # the last tier of each kind read: it holds those before it
+    for kind, mark, possible in [*_marks(words), ("rest", every, True)]:
+        if not possible:
+            continue
+        match = f"({every}) AND {mark}" if kind == "some" else mark
+        excluded = " OR ".join(f"({query})" for query in better.values())
+        found.append(f"({match}) NOT ({excluded})" if excluded else match)
+        better[kind] = mark
+    return found
+
+
+def _few(connection, filters: dict) -> str | None:
+    """The ids of the things a filter leaves, when it leaves at most FEW (as SQL, the
+    ids read from the index): the list then checks the other filters of each of these
+    rather than of every thing. None when every filter leaves more."""
+    for facet, value in filters.items():
+        if facet in COLUMN_FACETS:
+            select, parameters = f"SELECT id FROM things WHERE {facet} = ?", [value]
+        else:
+            select = "SELECT thing FROM topics WHERE facet = ? AND value = ?"
+            parameters = [facet, value]
+        ids = [row[0] for row in connection.execute(f"{select} LIMIT {FEW + 1}", parameters)]
+        if len(ids) <= FEW:
+            return ", ".join(map(str, ids)) or "NULL"
+    return None
+
+
+def _select(columns: str, match: str, filters: dict, among: str | None = None) -> tuple[str, list]:
+    """SELECT the columns of the things that match and pass the filters: FTS5 first
+    (it gives the matches in id order), or the things ``among`` (ids) first."""
     conditions, parameters = [], []
-    columns = HIT_COLUMNS
-    if search.query:
-        weights = ", ".join(str(weight) for _, weight in documents.FIELDS)
-        source = "text JOIN things t ON t.id = text.rowid"
-        columns = columns.replace(", 0,", f", bm25(text, {weights}),", 1)
-        conditions.append("text MATCH ?")
-        parameters.append(search.query.match_expression())
+    if among is not None:
+        source = "things t CROSS JOIN text ON text.rowid = t.id" if match else "things t"
+        conditions.append(f"t.id IN ({among})")
+    elif match:
+        source = "text CROSS JOIN things t ON t.id = text.rowid"
     else:
         source = "things t"
+    if match:
+        conditions.append("text MATCH ?")
+        parameters.append(match)
     for facet, value in filters.items():
         if facet in COLUMN_FACETS:
             conditions.append(f"t.{facet} = ?")
@@ -127,18 +320,63 @@ def _matched(connection, search: Search, filters: dict) -> Results:
             )
             parameters += [facet, value]
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    try:
-        total = fill_hits(connection, f"SELECT {columns} FROM {source} {where}", parameters)
-        rows = connection.execute(
-            "SELECT t.kind, t.slug, t.parent, t.place FROM (SELECT id, score, ord FROM temp.hits"
-            " ORDER BY score, ord LIMIT ? OFFSET ?) h CROSS JOIN things t ON t.id = h.id"
-            " ORDER BY h.score, h.ord",
-            (search.size, search.offset),
-        ).fetchall()
-        counts = facet_counts(connection, total)
-    finally:
-        connection.execute("DROP TABLE IF EXISTS temp.hits")
-    return _results(total, rows, counts)
+    return f"SELECT {columns} FROM {source} {where}", parameters
+
+
+def _rows(connection, ids: tuple[int, ...]) -> list[tuple]:
+    """The things of one page, in the order given."""
+    marks = ", ".join("?" * len(ids))
+    found = {
+        row[0]: row[1:]
+        for row in connection.execute(
+            f"SELECT id, kind, slug, parent, place FROM things WHERE id IN ({marks})", ids
+        )
+    }
+    return [found[i] for i in ids]
+
+
+def facet_counts(connection: sqlite3.Connection, total: int) -> dict:
+    """facet → {"values": [[value, count], …] (most frequent first), "distinct": n}, over
+    the things in ``hits``. Kinds and themes are counted in one pass over ``hits``; the
+    many-valued facets only up to FACET_SCAN_LIMIT results, else they are left out
+    (None)."""
+    if not total:
+        return {}
+    kinds: dict[str, int] = {}
+    themes = [0] * len(THEMES)
+    for kind, bits, count in connection.execute(
+        "SELECT kind, themes, count(*) FROM temp.hits GROUP BY 1, 2"  # a few groups
+    ):
+        kinds[kind] = kinds.get(kind, 0) + count
+        for i in range(len(THEMES)):
+            if bits >> i & 1:
+                themes[i] += count
+    counts = {"kind": ranked(kinds.items()), "theme": ranked(zip(THEMES, themes, strict=True))}
+    if total > FACET_SCAN_LIMIT:
+        counts.update((facet, None) for facet in MANY_VALUED)
+        return counts
+    # one look-up per hit (a join would make SQLite build a Bloom filter of all things)
+    for facet in ("place", "administration"):
+        value = f"(SELECT {facet} FROM things WHERE id = h.id)"
+        counts[facet] = _top(
+            connection,
+            f"SELECT {value} AS v, count(*) FROM temp.hits h GROUP BY 1 HAVING v IS NOT NULL",
+        )
+    counts["focus"] = _top(
+        connection,
+        "SELECT p.value, count(*) FROM temp.hits h CROSS JOIN topics p"
+        " ON p.thing = h.id AND p.facet = 'focus' WHERE h.kind = 'organization' GROUP BY 1",
+    )
+    return counts
+
+
+def _top(connection: sqlite3.Connection, grouped: str) -> dict:
+    """``ranked`` in SQL: the most frequent values of a grouped count, and how many."""
+    rows = connection.execute(
+        f"SELECT *, count(*) OVER () FROM ({grouped}) ORDER BY 2 DESC, 1 LIMIT {FACET_LIMIT}"
+    ).fetchall()
+    distinct = rows[0][2] if rows else 0
+    return {"values": [[value, count] for value, count, _ in rows], "distinct": distinct}
 
 
 def _results(total: int, rows: list, counts: dict) -> Results:
@@ -147,7 +385,11 @@ def _results(total: int, rows: list, counts: dict) -> Results:
         hits=[Hit(*row) for row in rows],
         facets={f: [tuple(v) for v in c["values"]] for f, c in counts.items() if c},
         distinct={f: c["distinct"] for f, c in counts.items() if c},
-        uncounted=[f for f, c in counts.items() if c is None],
+        uncounted={
+            f: FACET_SCAN_LIMIT if f in MANY_VALUED else COUNT_LIMIT
+            for f, c in counts.items()
+            if c is None
+        },
     )
 
 

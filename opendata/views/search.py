@@ -10,7 +10,9 @@ Whatever the words, the answer is a results page, possibly empty: they are folde
 letters and digits before they reach the index (``opendata.search.folding``). A
 malformed page number, an unknown parameter or facet, or a value that cannot be an
 identifier is answered ``400`` saying what is wrong; a page after the last and a
-facet value that nothing is published under give an empty page that says so.
+facet value that nothing is published under give an empty page that says so. A search
+with words or filters pages through its first ``query.DEPTH`` results, and its last
+page says that there are more.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from werkzeug.wrappers import Response
 from .. import uris
 from ..formats import HTML, JSONLD, OPENSEARCH
 from ..i18n import current_language, gettext
+from ..presenter import number
 from ..publishing import current_store
 from ..records import DATA_THEMES
 from ..search import index_for
@@ -85,7 +88,10 @@ class ResultsPage:
 
     @cached_property
     def counted(self) -> Listing:
-        return replace(self.listing, total=self.results.total)
+        found = self.results
+        return replace(
+            self.listing, total=found.total, reachable=found.reachable, capped=found.capped
+        )
 
     def graph(self) -> Graph:
         return collection_graph(self.store, self.counted, self.results)
@@ -124,7 +130,10 @@ def notes(listing: Listing, found: Results) -> list[str]:
     for facet, value in found.unknown:
         facet_name = gettext(f"search.facet.{facet}")
         said.append(gettext("search.note.unknown").format(value=value, facet=facet_name))
-    if listing.page > listing.last:
+    if listing.beyond_reach and listing.page >= listing.last:
+        reachable = number(listing.reachable or listing.total, current_language())
+        said.append(gettext("search.note.depth").format(count=reachable))
+    elif listing.page > listing.last:
         said.append(gettext("search.note.no_page").format(number=listing.page, last=listing.last))
     return said
 
