@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from opendata.search import index, query
+from opendata import progress
+from opendata.search import query
 from opendata.search.folding import fold
 from opendata.sparql.engine import EXTENSION
 
@@ -475,7 +476,7 @@ def test_the_search_index_is_built_once_per_version_on_disk(search):
 
 
 def test_building_the_index_reports_its_progress(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(index, "PROGRESS_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_SECONDS", 0.0)
     data = copy_administration(tmp_path / "data")
     with caplog.at_level(logging.INFO):
         make_app(data, STATE_DIR=str(tmp_path / "state")).test_client().get("/search?q=x")

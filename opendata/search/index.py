@@ -44,12 +44,12 @@ from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ..progress import Progress
 from ..records import DATA_THEMES, DataSet
 from . import documents
 from .folding import folded_text, inner_parts
 
 FILE_NAME = "index.sqlite"
-PROGRESS_SECONDS = 10.0
 BATCH = 2_000
 FACETS = ("kind", "place", "administration", "theme", "focus")
 THEMES = DATA_THEMES  # bit i of ``things.themes``: the thing has theme THEMES[i]
@@ -84,32 +84,6 @@ CREATE INDEX things_by_administration ON things (administration, kind);
 CREATE INDEX topics_by_value ON topics (facet, value, thing);
 CREATE INDEX topics_by_thing ON topics (thing, facet, value);
 """
-
-
-class Progress:
-    """Logs how far a long job is, at most every PROGRESS_SECONDS."""
-
-    def __init__(self, logger: logging.Logger, total: int, what: str):
-        self.logger, self.total, self.what = logger, total, what
-        self.started = self.last = time.monotonic()
-
-    def __call__(self, done: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last < PROGRESS_SECONDS:
-            return
-        self.last = now
-        elapsed = max(now - self.started, 1e-9)
-        rate = done / elapsed
-        left = (self.total - done) / rate if rate else float("inf")
-        self.logger.info(
-            "%s: %s of %s (%.0f/s), %.0f s so far, about %.0f s left",
-            self.what,
-            f"{done:,}",
-            f"{self.total:,}",
-            rate,
-            elapsed,
-            left,
-        )
 
 
 def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) -> Path:
