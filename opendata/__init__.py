@@ -37,6 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("OPENDATA")
     app.config.update(overrides or {})
+    # Flask's logger has no level of its own: under gunicorn it would drop the progress
+    # of builds and the published versions (INFO) that operators watch for.
+    app.logger.setLevel(app.config["LOG_LEVEL"])
     rendering.init_app(app)
     search.init_app(app)  # before the backend: it builds each version's index first
     backends.on_new_version(app, statistics.prepare)  # VoID's figures, before going live

@@ -15,6 +15,9 @@ class Defaults:
     DATA_DIR = str(ROOT / "data")
     # Seconds between checks of the data directory for changes; 0 turns reloading off.
     RELOAD_INTERVAL = 5
+    # What the service logs: INFO says which version is published and how far a build
+    # of a new version is (minutes at national scale); WARNING keeps only problems.
+    LOG_LEVEL = "INFO"
     # Where what is built once per data version is kept (dumps, the SPARQL store, the
     # search index); None: the application's instance folder (instance/ of the checkout).
     STATE_DIR = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .servers import HTTP_TIMEOUT, gunicorn
+from .servers import HTTP_TIMEOUT, gunicorn, gunicorn_server
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +38,11 @@ def test_gunicorn_serves_html_and_404(server):
 def test_gunicorn_uses_the_request_host_as_base(server):
     body = requests.get(server + "/doc/person/kathrin-hinze.nt", timeout=HTTP_TIMEOUT).text
     assert f"<{server}/id/person/kathrin-hinze>" in body
+
+
+def test_gunicorn_logs_the_build_of_a_new_version(tmp_path):
+    """Operators watch a first build at national scale in the log: its steps are INFO."""
+    env = {"OPENDATA_STATE_DIR": str(tmp_path / "state")}
+    with gunicorn_server(env=env, workers=1) as server:
+        server.wait_for_log(r"INFO.*SPARQL store of version \w+ built")
+        server.wait_for_log(r"INFO.*search index of version \w+")
