@@ -78,6 +78,10 @@ class Defaults:
     DCATDE_CONTRIBUTOR_ID = None
     # Pages in one sitemap (sitemaps.org allows 50,000); beyond, /sitemap.xml is an index.
     SITEMAP_MAX_URLS = 50_000
+    # Organisations whose datasets VoID describes as subsets, one by one; with more, VoID
+    # describes the whole and leaves the parts to the paged catalogue, where each
+    # dataset is described (a VoID of 100,000 subsets would be millions of triples).
+    VOID_MAX_SUBSETS = 1_000
     # Search and the directory: results a page (1 to 100; pages stay small whatever
     # the data: at most this many results and a few values per facet).
     SEARCH_PAGE_SIZE = 20

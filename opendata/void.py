@@ -16,6 +16,7 @@ from rdflib import Literal, URIRef
 from . import statistics, uris
 from .catalog import (
     Agent,
+    catalog_uri,
     common_licence,
     dataset_uri,
     datasets,
@@ -25,7 +26,7 @@ from .catalog import (
 )
 from .formats import DUMP_FORMATS, RDF_FORMATS
 from .records import Organization
-from .vocabulary import DCATDE_LICENSE, DCTERMS, FOAF, VOID
+from .vocabulary import DCATDE_LICENSE, DCTERMS, FOAF, RDFS, VOID
 
 if TYPE_CHECKING:
     from .dcat import DcatBuilder
@@ -37,7 +38,6 @@ def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
     version's statistics give them (``opendata.statistics``: counted once per version)."""
     store, description = builder.store, void_uri()
     counted = statistics.of(current_app, store)
-    parts = statistics.organization_triples(current_app, store)
     whole = URIRef(f"{description}#dataset")
     builder.typed(description, VOID.DatasetDescription)
     builder.add_messages(description, DCTERMS.title, "void.title")
@@ -61,7 +61,13 @@ def describe(builder: DcatBuilder, publisher: Agent, sparql: bool) -> None:
     licence = common_licence(store)
     if licence:
         builder.add(whole, DCTERMS.license, DCATDE_LICENSE[licence])
-    for organization in datasets(store):
+    organizations = datasets(store)
+    if len(organizations) > current_app.config["VOID_MAX_SUBSETS"]:
+        # each dataset is described in the catalogue, which pages them
+        builder.add(whole, RDFS.seeAlso, catalog_uri())
+        return
+    parts = statistics.organization_triples(current_app, store)
+    for organization in organizations:
         builder.add(whole, VOID.subset, subset(builder, organization, parts[organization.slug]))
 
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, VOID
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
 from .catalog_data import BASE, write_organization
 from .conftest import DATA_DIR, FIXTURES, make_app, parse, resource_paths
@@ -68,6 +68,19 @@ def test_void_dumps_answer_and_subsets_add_up(multi_client):
         [part] = [d for d in void.objects(subset, VOID.dataDump) if str(d).endswith(".nt")]
         graph = parse(multi_client.get(str(part).removeprefix(BASE)), "nt")
         assert void.value(subset, VOID.triples) == Literal(len(graph))
+
+
+def test_void_leaves_the_parts_to_the_catalogue_beyond_its_limit(multi_data_dir):
+    """With more organisations than VOID_MAX_SUBSETS, VoID stays small: the whole with
+    its figures, and the catalogue (which pages the datasets) instead of the subsets."""
+    client = make_app(multi_data_dir, VOID_MAX_SUBSETS=1).test_client()
+    void = parse(client.get("/.well-known/void"), "ttl")
+    assert set(void.objects(WHOLE, VOID.subset)) == set()
+    assert void.value(WHOLE, RDFS.seeAlso) == URIRef(f"{BASE}/catalog")
+    dump = parse(client.get("/dumps/all.nt"), "nt")
+    assert void.value(WHOLE, VOID.triples) == Literal(len(dump))
+    catalog = parse(client.get("/catalog.ttl"), "ttl")
+    assert len(set(catalog.subjects(RDF.type, DCAT.Dataset))) == 2
 
 
 def test_void_licence_only_when_every_part_shares_it(tmp_path):
