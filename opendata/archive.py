@@ -36,7 +36,6 @@ import logging
 import os
 import pickle
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +44,7 @@ from flask import Flask
 
 from . import artefacts
 from .progress import Progress
+from .readonly import ReadOnlyConnections
 from .records import DataSet, Organization, Retirement, Shared, Text, Unit
 
 FILE_NAME = "records.sqlite"
@@ -257,9 +257,7 @@ class Archive:
     def __init__(self, directory: Path, version: str):
         self.path = directory / FILE_NAME
         self.version = version
-        self.uri = f"file:{self.path}?mode=ro&immutable=1"
-        self._local = threading.local()
-        self._pid = os.getpid()
+        self._connections = ReadOnlyConnections(self.path, cache_kib=4096)
         self._check_seal(directory / SEAL)
         try:
             rows = self.rows("SELECT key, value FROM meta")
@@ -282,14 +280,7 @@ class Archive:
             raise DamagedArchive("the file was changed after it was built")
 
     def connection(self) -> sqlite3.Connection:
-        if os.getpid() != self._pid:  # forked: never share a connection with the parent
-            self._local, self._pid = threading.local(), os.getpid()
-        found = getattr(self._local, "connection", None)
-        if found is None:
-            found = sqlite3.connect(self.uri, uri=True, isolation_level=None)
-            found.execute("PRAGMA cache_size=-4096")  # KiB; the OS caches the file too
-            self._local.connection = found
-        return found
+        return self._connections.get()
 
     def rows(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         return self.connection().execute(sql, parameters).fetchall()

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ..progress import Progress
+from ..readonly import ReadOnlyConnections
 from ..records import DATA_THEMES, DataSet
 from . import documents
 from .folding import folded_text, inner_parts
@@ -265,23 +265,14 @@ class Index:
 
     def __init__(self, path: Path):
         self.path = path
-        self.uri = f"file:{path}?mode=ro&immutable=1"
-        self._local = threading.local()
-        self._pid = os.getpid()
+        self._connections = ReadOnlyConnections(path, cache_kib=8192)
         self._remembered: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         meta = dict(self.connection().execute("SELECT key, value FROM meta").fetchall())
         self.meta = {key: json.loads(value) for key, value in meta.items()}
 
     def connection(self) -> sqlite3.Connection:
-        if os.getpid() != self._pid:  # forked: never share a connection with the parent
-            self._local, self._pid = threading.local(), os.getpid()
-        found = getattr(self._local, "connection", None)
-        if found is None:
-            found = sqlite3.connect(self.uri, uri=True, isolation_level=None)
-            found.execute("PRAGMA cache_size=-8192")  # KiB; the OS caches the file too
-            self._local.connection = found
-        return found
+        return self._connections.get()
 
     def remembered(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """What ``compute`` gives for ``key``, computed once for the last REMEMBERED
