@@ -9,9 +9,6 @@ answers), never for time to pass.
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +23,14 @@ from opendata.dumps import wait_until_built
 from . import servers
 from .conftest import DATA_DIR, make_app
 from .servers import HTTP_TIMEOUT, WAIT, gunicorn_server, store_config, wait_until
-from .test_store_backend import DOC, cache_prefix, copy_data, edit, env_for
+from .test_store_backend import (
+    DOC,
+    cache_prefix,
+    copy_data,
+    edit,
+    env_for,
+    publish_in_a_process,
+)
 
 
 def snapshotting_redis(directory: Path) -> servers.ServerProcess:
@@ -162,13 +166,7 @@ def test_publish_returns_once_every_process_serves_the_new_version(
         )
         before = {requests.get(s.url + DOC, timeout=HTTP_TIMEOUT).headers["ETag"] for s in (a, b)}
         edit(data, "Zerbster Straße 4", "Zerbster Straße 12")
-        published = subprocess.run(
-            [str(Path(sys.executable).with_name("opendata")), "publish", str(data)],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=2 * WAIT,
-        )
+        published = publish_in_a_process(data, env)
         assert published.returncode == 0, published.stderr
         assert f"{processes} instance process(es) serve it now" in published.stdout
         # no waiting: every worker of both already serves it

@@ -31,6 +31,17 @@ SOURCE = DATA_DIR / "bildungsbuero-dessau-rosslau.yaml"
 DOC = "/doc/organization/bildungsbuero.nt"
 
 
+def publish_in_a_process(data: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``opendata publish`` as an operator runs it: its own process, its exit status."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("opendata")), "publish", str(data)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=2 * WAIT,
+    )
+
+
 def env_for(store_url: str, **extra) -> dict[str, str]:
     settings = {f"OPENDATA_{k}": str(v) for k, v in store_config(store_url).items()}
     return {**settings, **{f"OPENDATA_{k}": str(v) for k, v in extra.items()}}
@@ -143,13 +154,7 @@ def test_a_publish_through_one_instance_is_read_through_another(store_url, redis
         # behind one base URI, both instances send the same bytes from the shared cache
         assert a.headers["ETag"] == b.headers["ETag"]
         edit(data, "Zerbster Straße 4", "Zerbster Straße 10")
-        published = subprocess.run(
-            [str(Path(sys.executable).with_name("opendata")), "publish", str(data)],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=2 * WAIT,
-        )
+        published = publish_in_a_process(data, env)
         assert published.returncode == 0, published.stderr
         # no waiting: the next request through the other instance sees the new version
         for url in (url_b, url_a, url_b):
