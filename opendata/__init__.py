@@ -20,6 +20,7 @@ from . import (
     response_cache,
     search,
     security,
+    sitemaps,
     statistics,
 )
 from .catalog import dump_path
@@ -43,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     rendering.init_app(app)
     search.init_app(app)  # before the backend: it builds each version's index first
     backends.on_new_version(app, statistics.prepare)  # VoID's figures, before going live
+    backends.on_new_version(app, sitemaps.prepare)  # the sitemap index's days, likewise
     backends.on_new_version(app, artefacts.prepare)  # old versions make room for the new
     backends.on_new_version(app, dumps.start_building)
     backends.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -221,3 +222,13 @@ def test_beyond_the_limit_the_sitemap_is_an_index_of_sitemaps(multi_data_dir):
     assert pages == [loc.text for loc in ET.fromstring(whole).iter(f"{{{SITEMAP_NS}}}loc")]
     assert client.get(f"/sitemaps/{len(parts) + 1}.xml").status_code == 404
     assert client.get("/sitemaps/0.xml").status_code == 404
+
+
+def test_the_sitemap_index_is_made_before_the_version_goes_live(multi_data_dir, tmp_path):
+    """Its days take a pass over every thing: done once per version, never in a request."""
+    state = tmp_path / "state"
+    app = make_app(multi_data_dir, SITEMAP_MAX_URLS=3, STATE_DIR=str(state))
+    [made] = state.glob("versions/*/sitemaps-3/newest.json")
+    days = ET.fromstring(app.test_client().get("/sitemap.xml").get_data())
+    lastmods = [day.text for day in days.iter(f"{{{SITEMAP_NS}}}lastmod")]
+    assert lastmods == json.loads(made.read_text(encoding="utf-8"))

@@ -24,6 +24,7 @@ from ..pages import Reader
 from ..publishing import current_store
 from ..records import Retirement
 from ..serving import serve, serve_one
+from ..sitemaps import SitemapPages
 from ..store import PublishedStore, Resource
 
 bp = Blueprint("discovery", __name__)
@@ -67,7 +68,7 @@ def sitemap() -> Response:
 
     def make() -> bytes:
         root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
-        for number, newest in enumerate(pages.newest_by_part(size), 1):
+        for number, newest in enumerate(pages.newest_by_part(current_app, size), 1):
             part = ET.SubElement(root, "sitemap")
             ET.SubElement(part, "loc").text = uris.internal(f"sitemaps/{number}.xml")
             ET.SubElement(part, "lastmod").text = newest.isoformat()
@@ -88,56 +89,6 @@ def sitemap_part(number: int) -> Response:
     return serve_one(
         f"sitemap|{size}|{number}", SITEMAP, lambda: urlset(pages.part(start, start + size))
     )
-
-
-class SitemapPages:
-    """Every HTML page (path, day it changed) in a stable order: the home page, the
-    catalogue, each dataset by slug, each thing by kind and slug. Counted and read a
-    part at a time from the version's archive."""
-
-    def __init__(self, store: PublishedStore):
-        self.store = store
-        self.head = [("/", store.modified), ("/catalog.html", store.modified)]
-        self.datasets = len(catalog.datasets(store))
-
-    def __len__(self) -> int:
-        return len(self.head) + self.datasets + self.store.thing_count()
-
-    def part(self, start: int, stop: int) -> list[tuple[str, dt.date]]:
-        """Pages start … stop - 1."""
-        pages = self.head[start:stop]
-        for offset, limit, table in self._ranges(start, stop):
-            if table == "organizations":
-                days = self.store.dataset_days(offset, limit)
-                pages += [(f"{catalog.dataset_path(slug)}.html", day) for slug, day in days]
-            else:
-                things = self.store.things(offset, limit)
-                pages += [(f"/doc/{kind}/{slug}.html", day) for kind, slug, day in things]
-        return pages
-
-    def newest_by_part(self, size: int) -> list[dt.date]:
-        """The day the most recently changed page of each part of ``size`` pages changed."""
-        newest: dict[int, dt.date] = {}
-        for index, (_, day) in enumerate(self.head):
-            newest[index // size] = max(day, newest.get(index // size, day))
-        first = len(self.head)
-        for table, count in (("organizations", self.datasets), ("things", 0)):
-            for part, day in self.store.newest_days(table, first, size).items():
-                newest[part] = max(day, newest.get(part, day))
-            first += count
-        return [newest[part] for part in sorted(newest)]
-
-    def _ranges(self, start: int, stop: int) -> list[tuple[int, int, str]]:
-        """(offset, limit, table) of the datasets and things among pages start … stop - 1."""
-        found = []
-        first = len(self.head)
-        for table, count in (("organizations", self.datasets), ("things", None)):
-            end = first + count if count is not None else stop
-            low, high = max(start, first), min(stop, end)
-            if high > low:
-                found.append((low - first, high - low, table))
-            first = end
-        return found
 
 
 def urlset(pages: list[tuple[str, dt.date]]) -> bytes:
