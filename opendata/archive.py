@@ -305,6 +305,18 @@ class Archive:
                 yield pickle.loads(record)
             last = rows[-1][0]
 
+    def units_by_source(self) -> Iterator[Unit]:
+        """Every file's records in the order of the files' names, a batch at a time
+        (the dumps' order: stable from version to version)."""
+        last = ""
+        while rows := self.rows(
+            f"SELECT source, record FROM units WHERE source > ? ORDER BY source LIMIT {BATCH}",
+            (last,),
+        ):
+            for _, record in rows:
+                yield pickle.loads(record)
+            last = rows[-1][0]
+
     def retirements(self) -> dict[tuple[str, str], Retirement]:
         rows = self.rows("SELECT kind, slug, record FROM retirements ORDER BY rowid")
         return {(kind, slug): pickle.loads(record) for kind, slug, record in rows}

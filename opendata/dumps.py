@@ -35,7 +35,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from logging import Logger
@@ -54,7 +54,7 @@ from .formats import (
     compacted,
     serialize,
 )
-from .records import Organization
+from .records import Organization, Unit
 from .rendering import compress
 from .store import PublishedStore
 
@@ -291,7 +291,7 @@ def write_parts(
     """Each organisation's dataset in every dump format: packs of gzip members and their
     index. Members of an organisation whose N-Triples are those of ``previous`` (the
     organisations' artefact of an earlier version) are copied from it."""
-    organizations = sorted(store.organizations, key=lambda organization: organization.slug)
+    organizations = store.organizations_in("slug")  # read a page at a time, never all at once
     started = reported = time.monotonic()
     copied = 0
     with contextlib.ExitStack() as stack:
@@ -402,7 +402,7 @@ class _Earlier(contextlib.ExitStack):
 
 
 def _chunks(store: PublishedStore, fmt: Format, directory: Path) -> Iterator[bytes]:
-    units = sorted(store.data.units, key=lambda unit: unit.source)
+    units = store.archive.units_by_source()  # read as written: never every record at once
     if fmt is NTRIPLES:
         for unit in units:
             yield serialize(store.unit_graph(unit), NTRIPLES)
@@ -412,7 +412,7 @@ def _chunks(store: PublishedStore, fmt: Format, directory: Path) -> Iterator[byt
         yield from _jsonld(store, units)
 
 
-def _turtle(store: PublishedStore, units: list, scratch: Path) -> Iterator[bytes]:
+def _turtle(store: PublishedStore, units: Iterable[Unit], scratch: Path) -> Iterator[bytes]:
     """One Turtle document: every prefix the files use, then each file's statements
     (kept in a scratch file meanwhile, as the prefixes come first)."""
     prefixes: set[bytes] = set()
@@ -429,7 +429,7 @@ def _turtle(store: PublishedStore, units: list, scratch: Path) -> Iterator[bytes
     scratch.unlink()
 
 
-def _jsonld(store: PublishedStore, units: list) -> Iterator[bytes]:
+def _jsonld(store: PublishedStore, units: Iterable[Unit]) -> Iterator[bytes]:
     """One JSON-LD document: the service's context and every file's nodes in @graph."""
     yield f'{{\n  "@context": "{uris.INTERNAL_BASE}{CONTEXT_PATH}",\n  "@graph": ['.encode()
     first = True
