@@ -1,6 +1,7 @@
 """The ``opendata`` command for publishers.
 
     opendata validate [DATA_DIR]   check the files as the service would load them
+    opendata build [DATA_DIR]      build what the service serves them from, then exit
     opendata publish [DATA_DIR]    validate, then make them live in the SPARQL store
 
 Problems are printed as ``file: field: message``; the exit status is 1 when there
@@ -18,9 +19,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from . import artefacts, create_app, dumps
 from .announcements import NotAnnounced
 from .backends import backend_class
 from .config import Defaults
+from .publishing import current_store
 from .records import InvalidData, load_directory
 from .records.references import lost
 from .remote import StoreError
@@ -64,6 +67,27 @@ def validate(data_dir: Path | None, previous: Path | None) -> None:
         f"{directory}: {len(data.organizations)} organisation(s) valid, with"
         f" {len(data.shared)} file(s) of shared things; data version {data.version}."
     )
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path(path_type=Path))
+def build(data_dir: Path | None) -> None:
+    """Build everything the service serves DATA_DIR from, then exit.
+
+    The records archive, search index, statistics, SPARQL store and dumps of the
+    version go into OPENDATA_STATE_DIR, exactly as a starting service builds them.
+    A service started afterwards on the same files opens them within seconds instead
+    of building for minutes in its first worker (at national scale: run it first).
+    """
+    overrides = {"DATA_DIR": str(_data_dir(data_dir)), "RELOAD_INTERVAL": 0}
+    try:
+        app = create_app(overrides)
+    except InvalidData as error:
+        _report(error)
+    dumps.wait_until_built(app)
+    with app.app_context():
+        version = current_store().version
+    click.echo(f"built data version {version} in {artefacts.state_dir(app)}.")
 
 
 @main.command()
