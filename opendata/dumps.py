@@ -405,7 +405,7 @@ def _chunks(store: PublishedStore, fmt: Format, directory: Path) -> Iterator[byt
     units = store.archive.units_by_source()  # read as written: never every record at once
     if fmt is NTRIPLES:
         for unit in units:
-            yield serialize(store.unit_graph(unit), NTRIPLES)
+            yield serialize(store.passing_graph(unit), NTRIPLES)
     elif fmt is TURTLE:
         yield from _turtle(store, units, directory / "turtle.part")
     elif fmt is JSONLD:
@@ -418,7 +418,7 @@ def _turtle(store: PublishedStore, units: Iterable[Unit], scratch: Path) -> Iter
     prefixes: set[bytes] = set()
     with open(scratch, "w+b") as bodies:
         for unit in units:
-            lines = serialize(store.unit_graph(unit), TURTLE).splitlines(keepends=True)
+            lines = serialize(store.passing_graph(unit), TURTLE).splitlines(keepends=True)
             prefixes.update(line for line in lines if line.startswith(b"@prefix"))
             bodies.write(b"".join(line for line in lines if not line.startswith(b"@prefix")))
         yield b"".join(sorted(prefixes))
@@ -434,7 +434,7 @@ def _jsonld(store: PublishedStore, units: Iterable[Unit]) -> Iterator[bytes]:
     yield f'{{\n  "@context": "{uris.INTERNAL_BASE}{CONTEXT_PATH}",\n  "@graph": ['.encode()
     first = True
     for unit in units:
-        data = compacted(store.unit_graph(unit))
+        data = compacted(store.passing_graph(unit))
         nodes = data.get("@graph", [data])
         for node in nodes:
             node = {key: value for key, value in node.items() if key != "@context"}

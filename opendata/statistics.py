@@ -86,7 +86,7 @@ def count(store: PublishedStore, log: Logger, directory: Path) -> None:
     terms: set[str] = set()
     parts: dict[str, int] = {}
     for done, unit in enumerate(units, 1):
-        graph = store.unit_graph(unit)
+        graph = store.passing_graph(unit)
         triples += len(graph)
         entities += len({(kind, slug) for kind, slug, _, _ in unit.things()})
         terms.update(str(p) for p in graph.predicates(unique=True))

@@ -15,7 +15,7 @@ request sees either the old or the new version, never a mix (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, overload
@@ -94,11 +94,6 @@ class PublishedStore:
     def modified(self) -> dt.date:
         """The newest modification date of any file (Last-Modified of lists)."""
         return self.archive.modified
-
-    @property
-    def resources(self) -> Resources:
-        """(kind, slug) → Resource of every published thing, read as needed."""
-        return Resources(self)
 
     def organization(self, slug: str) -> Organization | None:
         rows = self.archive.rows("SELECT source FROM organizations WHERE slug = ?", (slug,))
@@ -209,6 +204,11 @@ class PublishedStore:
     def unit_graph(self, unit: Unit) -> Graph:
         """A file's graph (its named graph in a store). Do not modify it."""
         return self._graph(unit.source)
+
+    def passing_graph(self, unit: Unit) -> Graph:
+        """A file's graph, built and not kept: for passes over every file (dumps,
+        counts, the SPARQL store), which must not push out the graphs pages read."""
+        return self.source.unit_graph(unit.source)
 
     def _build_graph(self, source: str) -> Graph:
         return self.source.unit_graph(source)
@@ -353,29 +353,6 @@ class Organizations(Sequence):
             self.parameters,
         )
         return [self.store.unit(source) for (source,) in rows]
-
-
-class Resources(Mapping):
-    """(kind, slug) → Resource of every published thing, read from the archive as needed."""
-
-    def __init__(self, store: PublishedStore):
-        self.store = store
-
-    def __getitem__(self, key: tuple[str, str]) -> Resource:
-        found = self.store.resource(*key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __len__(self) -> int:
-        return self.store.thing_count()
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        cursor = self.store.archive.connection().execute(
-            "SELECT kind, slug FROM things ORDER BY source, kind, slug"
-        )
-        while batch := cursor.fetchmany(PAGE):
-            yield from batch
 
 
 def _add_description(source: Graph, subject: Node, target: Graph) -> None:

@@ -90,7 +90,7 @@ def _ntriples(published: PublishedStore, log: Logger, started: float) -> Iterato
     reported = started
     written = 0
     for done, unit in enumerate(units, 1):
-        graph = published.source.unit_graph(unit.source)
+        graph = published.passing_graph(unit)
         written += len(graph)
         yield graph.serialize(format="nt", encoding="utf-8")
         now = time.monotonic()
