@@ -182,7 +182,6 @@ class Listener:
     def __init__(self, channel: Channel, logger: Logger):
         self.channel = channel
         self.logger = logger
-        self.process = f"{socket.gethostname()}:{os.getpid()}"
         self.failing = False
 
     def start(self, subscriber: Subscriber) -> None:

@@ -292,12 +292,11 @@ class Archive:
             raise KeyError(source)
         return pickle.loads(rows[0][0])
 
-    def units(self, shared: bool | None = None) -> Iterator[Unit]:
+    def units(self) -> Iterator[Unit]:
         """Every file's records in order (shared files first), a batch at a time."""
-        where = "" if shared is None else f"AND shared = {int(shared)}"
         last = -1
         while rows := self.rows(
-            f"SELECT position, record FROM units WHERE position > ? {where}"
+            "SELECT position, record FROM units WHERE position > ?"
             f" ORDER BY position LIMIT {BATCH}",
             (last,),
         ):
@@ -334,7 +333,7 @@ class Archive:
 
 class ArchivedData:
     """A version's data set as the build-time consumers read it (dumps, indexes):
-    ``units`` and ``organizations`` are read from the archive as they are iterated."""
+    ``units`` are read from the archive as they are iterated."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
@@ -342,15 +341,7 @@ class ArchivedData:
 
     @property
     def units(self) -> Records:
-        return Records(self.archive, None, self.archive.meta["units"])
-
-    @property
-    def organizations(self) -> Records:
-        return Records(self.archive, False, self.archive.meta["organizations"])
-
-    @property
-    def shared(self) -> tuple[Shared, ...]:
-        return tuple(self.archive.units(shared=True))
+        return Records(self.archive, self.archive.meta["units"])
 
     @property
     def retirements(self) -> dict[tuple[str, str], Retirement]:
@@ -363,11 +354,11 @@ class ArchivedData:
 class Records:
     """Records of an archive, read as they are iterated (and counted without reading)."""
 
-    def __init__(self, archive: Archive, shared: bool | None, count: int):
-        self.archive, self.shared, self.count = archive, shared, count
+    def __init__(self, archive: Archive, count: int):
+        self.archive, self.count = archive, count
 
     def __len__(self) -> int:
         return self.count
 
     def __iter__(self) -> Iterator[Unit]:
-        return self.archive.units(self.shared)
+        return self.archive.units()

@@ -86,10 +86,6 @@ def things(data: DataSet, read: Callable[[int], None] = lambda files: None) -> I
         read(done)
 
 
-def count(data: DataSet) -> int:
-    return sum(1 for unit in data.units for kind, *_ in unit.things() if kind in SEARCHED_KINDS)
-
-
 def parent_chain(data: DataSet) -> Callable[[str], str | None]:
     """slug → the organisation at the top of the chain of parents above it (None when it
     has no parent). Offices, departments and administrations are all on it."""

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from .. import uris
-from ..graph import new_graph
+from ..graph import AGENCY_TYPES, new_graph
 from ..i18n import gettext
 from ..pages import Text
 from ..presenter import number, text_in
@@ -259,7 +259,7 @@ def schema_type(store: PublishedStore, hit: Hit) -> URIRef:
     if isinstance(record, Organization):
         return SDO.GovernmentOrganization
     if isinstance(record, Agency):
-        return SDO.Organization if record.role == "partner" else SDO.GovernmentOrganization
+        return AGENCY_TYPES[record.role][0]
     unit = resource.unit if resource else None
     if isinstance(unit, Organization) and unit.parent_organization.slug == hit.slug:
         return SDO.GovernmentOrganization  # an office's parent, declared in its file
