@@ -90,11 +90,15 @@ class Result(NamedTuple):
         return f"{self.focus} {self.path}: {self.message}"
 
 
+def require_shapes() -> None:
+    if not SHACL_DIR.is_dir():
+        pytest.skip(f"SHACL shapes not found at {SHACL_DIR} (../shared/ is not beside the repo)")
+
+
 @pytest.fixture(scope="module")
 def shapes() -> dict[str, Graph]:
     """Each profile's shapes, loaded once for the module."""
-    if not SHACL_DIR.is_dir():
-        pytest.skip(f"SHACL shapes not found at {SHACL_DIR} (../shared/ is not beside the repo)")
+    require_shapes()
     loaded = {}
     for profile, files in PROFILES.items():
         graph = Graph()
@@ -106,6 +110,7 @@ def shapes() -> dict[str, Graph]:
 
 @pytest.fixture(scope="module")
 def background() -> Graph:
+    require_shapes()
     graph = Graph()
     sources = [
         *(SHACL_DIR / "govdata-mirror").iterdir(),
@@ -236,6 +241,7 @@ def focus_class(data: Graph, focus: Node) -> URIRef | None:
 def dashboard(data: Graph) -> dict[URIRef, list[Node]]:
     """GovData's dashboard checks, run as its README says: the shapes with the licence and
     contributor lists beside the data. Severity (one per check) → focus nodes."""
+    require_shapes()
     directory = SHACL_DIR / "govdata-dashboard"
     lists = Graph()
     for name in ("dcat-ap-de-licenses-open.rdf", "dcat-ap-de-contributors.rdf"):
