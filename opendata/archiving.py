@@ -39,10 +39,7 @@ def archive_directory(
     that find the same new files validate them once, one after the other (the others
     then find the archive).
     """
-    lock = artefacts.path_of(app, expected, f".{archive.ARTEFACT}.validating")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with validating(app, expected):
         found = archive.open_version(app, expected)
         if found is not None:
             return found
@@ -54,6 +51,16 @@ def archive_directory(
     if found is None:
         raise RuntimeError(f"the records of data version {version} were not written")
     return found
+
+
+@contextlib.contextmanager
+def validating(app: Flask, version: str) -> Iterator[None]:
+    """Held while one process of the host validates and archives a version's records."""
+    lock = artefacts.path_of(app, version, f".{archive.ARTEFACT}.validating")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 
 
 def validate_and_archive(

@@ -110,11 +110,10 @@ def publish(
     """
     dataset, documents = load_directory_with_documents(directory)
     reader = StoreReader(client)
-    previous = reader.dataset()
-    problems = lost(previous[1], dataset) if previous else []
+    current = reader.live()
+    problems = lost(reader.dataset(current), dataset) if current else []
     if problems:
         raise InvalidData(problems)
-    current = previous[0] if previous else None
     live = reader.rows
     wanted = {unit.source: _row(unit.source, documents[unit.source]) for unit in dataset.units}
     changed = [file for file, row in wanted.items() if live.get(file) != row]
@@ -300,27 +299,30 @@ class StoreReader:
 
     def __init__(self, client: SparqlClient):
         self.client = client
-        self.rows: dict[str, LiveUnit] = {}
-        self.documents: dict[str, dict] = {}
+        self.rows: dict[str, LiveUnit] = {}  # the files of the version ``live`` read last
+        self.documents: dict[str, dict] = {}  # the documents fetched, by file
+        self.fetched: dict[str, LiveUnit] = {}  # which content each of them has
 
     def published(self) -> Published | None:
         return read_published(self.client)
 
-    def dataset(self) -> tuple[Published, DataSet] | None:
-        """The live version and its dataset, or None when nothing has been published yet."""
+    def live(self) -> Published | None:
+        """The live version, with its files' rows (one query); None before any publish."""
         published, rows = read_live(self.client)
-        if published is None:
-            return None
-        live = {row.file: row for row in rows}
-        stale = [row for file, row in live.items() if self.rows.get(file) != row]
+        self.rows = {row.file: row for row in rows}
+        return published
+
+    def dataset(self, published: Published) -> DataSet:
+        """The validated records of the version ``live`` read last."""
+        stale = [row for file, row in self.rows.items() if self.fetched.get(file) != row]
         fetched = read_documents(self.client, [row.source for row in stale])
         for row in stale:
             if row.source not in fetched:
                 raise StoreError(f"the store has no source document {row.source}")
             self.documents[row.file] = fetched[row.source]
-        self.rows = live
-        self.documents = {file: self.documents[file] for file in live}
-        return published, load_documents(self.documents, published.version)
+        self.fetched = dict(self.rows)
+        self.documents = {file: self.documents[file] for file in self.rows}
+        return load_documents(self.documents, published.version)
 
     def unit_graph(self, source: str) -> Graph:
         row = self.rows[source]

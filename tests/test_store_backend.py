@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from opendata.cli import main
 from opendata.remote import SparqlClient, StoreEndpoints
-from opendata.sparql_store import read_version
+from opendata.sparql_store import DOCUMENT, read_version
 
 from . import servers
 from .conftest import DATA_DIR, make_app
@@ -106,6 +106,30 @@ def test_a_half_failed_publish_leaves_the_previous_version(store_url, tmp_path):
     assert read_version(client_for(store_url)) == before
     body = make_app(data, **store_config(store_url)).test_client().get(DOC).get_data(as_text=True)
     assert "Zerbster Straße 4" in body and "Straße 9" not in body
+
+
+def test_an_instance_opens_the_records_its_host_has_without_fetching_them(
+    store_url, tmp_path, caplog
+):
+    data = copy_data(tmp_path)
+    state = tmp_path / "state"
+    first = make_app(data, store_url=store_url, STATE_DIR=str(state))  # publishes, archives
+    served = first.test_client().get(DOC)
+    # without the source documents in the store, an instance on a new host cannot start
+    client = client_for(store_url)
+    client.update(f"DELETE WHERE {{ GRAPH ?g {{ ?s <{DOCUMENT}> ?o }} }}")
+    try:
+        elsewhere = make_app(data, STATE_DIR=str(tmp_path / "other"), **store_config(store_url))
+        assert elsewhere.test_client().get(DOC).status_code == 503
+        # one on the first instance's host opens the records that are there
+        with caplog.at_level(logging.INFO):
+            second = make_app(data, STATE_DIR=str(state), **store_config(store_url))
+        response = second.test_client().get(DOC)
+    finally:
+        client.update("DROP ALL")  # a store that others can publish to again
+    assert "its records are already on this host" in caplog.text
+    assert response.status_code == 200
+    assert response.headers["ETag"] == served.headers["ETag"]
 
 
 def test_a_malformed_store_url_names_the_setting():

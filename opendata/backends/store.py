@@ -3,6 +3,7 @@ store, read by any number of stateless instances (see ``opendata.sparql_store``)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -12,9 +13,9 @@ from pathlib import Path
 import redis
 from flask import Flask
 
-from .. import archive
+from .. import archive, archiving
 from ..announcements import Channel, Listener, NotAnnounced, announce_and_confirm
-from ..records import DataSet
+from ..archive import Archive
 from ..remote import SparqlClient, StoreEndpoints, StoreError, StoreUnavailable
 from ..sparql.engine import Limits, QueryEngine
 from ..sparql.remote_engine import RemoteEngine
@@ -58,7 +59,8 @@ class StoreBackend(Watched):
     def current(self) -> PublishedStore:
         """What this process serves; a publish reaches it by notification, not per request."""
         if self.store is None:
-            self.refresh()
+            with contextlib.suppress(StoreError):  # reported by refresh; a 503 below
+                self.refresh()
         if self.store is None:
             raise StoreUnavailable(self.outage or "nothing has been published to the store yet")
         return self.store
@@ -105,11 +107,11 @@ class StoreBackend(Watched):
                 self.outage = None
             if found is None:
                 return False
-            published, dataset = found
+            published, records = found
             self.store = prepare(
                 self.app,
                 PublishedStore(
-                    archive.ensure(self.app, dataset),
+                    records,
                     self.app.config["GRAPH_CACHE_SIZE"],
                     source=self.reader,
                     record_cache_size=self.app.config["RECORD_CACHE_SIZE"],
@@ -120,16 +122,30 @@ class StoreBackend(Watched):
             self.app.logger.info("serving data version %s from the store", published)
             return True
 
-    def _newer(self) -> tuple[Published, DataSet] | None:
-        """The store's live version and dataset if newer than ours: one small query if not."""
+    def _newer(self) -> tuple[Published, Archive] | None:
+        """The store's live version and its records if newer than ours: one small query
+        if not."""
         live = self.reader.published()
         if live is None or not live.is_newer_than(self.published):
             self._ignore(live)
             return None
-        found = self.reader.dataset()
-        if found is None or not found[0].is_newer_than(self.published):
+        found = self.reader.live()
+        if found is None or not found.is_newer_than(self.published):
             return None
-        return found
+        return found, self._records(found)
+
+    def _records(self, published: Published) -> Archive:
+        """The version's records: those this host has archived, else fetched from the
+        store, validated and archived, by one process of the host at a time (the
+        others then find them)."""
+        with archiving.validating(self.app, published.version):
+            records = archive.open_version(self.app, published.version)
+            if records is not None:
+                self.app.logger.info(
+                    "data version %s: its records are already on this host", published.version
+                )
+                return records
+            return archive.ensure(self.app, self.reader.dataset(published))
 
     def _ignore(self, live: Published | None) -> None:
         """A store restored from an older backup: keep serving, say so once."""
