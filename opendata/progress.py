@@ -13,15 +13,17 @@ PROGRESS_SECONDS = 10.0
 
 
 class Progress:
-    """Logs how far a long job is, at most every PROGRESS_SECONDS."""
+    """Logs how far a long job is, at most every ``every`` seconds."""
 
-    def __init__(self, logger: logging.Logger, total: int, what: str):
-        self.logger, self.total, self.what = logger, total, what
+    def __init__(
+        self, logger: logging.Logger, total: int, what: str, every: float = PROGRESS_SECONDS
+    ):
+        self.logger, self.total, self.what, self.every = logger, total, what, every
         self.started = self.last = time.monotonic()
 
     def __call__(self, done: int, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self.last < PROGRESS_SECONDS:
+        if not force and now - self.last < self.every:
             return
         self.last = now
         elapsed = max(now - self.started, 1e-9)

@@ -26,8 +26,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import time
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -37,6 +37,7 @@ from rdflib.namespace import RDF
 
 from . import uris
 from .kinds import unit_graph
+from .progress import Progress
 from .records import DataSet, InvalidData, load_directory_with_documents, load_documents
 from .records.references import lost
 from .remote import SparqlClient, StoreError
@@ -50,6 +51,9 @@ VERSION, SEQUENCE, LIVE, HASH, SOURCE, FILE, DOCUMENT = (
     for name in ("version", "sequence", "live", "hash", "source", "file", "document")
 )
 BATCH = 200
+_QUIET = logging.getLogger("opendata.publish.quiet")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,6 @@ class PublishResult:
     removed: tuple[str, ...]
 
 
-# Called as uploads proceed: (files uploaded, files to upload).
-Progress = Callable[[int, int], None]
-
-
 def unit_graph_iri(file: str, digest: str) -> str:
     return str(uris.internal(f"graph/unit/{quote(file, safe='')}/{digest}"))
 
@@ -100,7 +100,7 @@ def source_graph(file: str, digest: str) -> str:
 
 
 def publish(
-    directory: Path, client: SparqlClient, progress: Progress | None = None
+    directory: Path, client: SparqlClient, logger: logging.Logger | None = None
 ) -> PublishResult:
     """Validate a data directory and make it the live version in the store.
 
@@ -108,7 +108,7 @@ def publish(
     InvalidData is raised before anything is written; a StoreError mid-way leaves
     the previous version live (uploaded graphs that never went live are harmless).
     """
-    dataset, documents = load_directory_with_documents(directory)
+    dataset, documents = load_directory_with_documents(directory, logger)
     reader = StoreReader(client)
     current = reader.live()
     problems = lost(reader.dataset(current), dataset) if current else []
@@ -118,14 +118,12 @@ def publish(
     wanted = {unit.source: _row(unit.source, documents[unit.source]) for unit in dataset.units}
     changed = [file for file, row in wanted.items() if live.get(file) != row]
     units = {unit.source: unit for unit in dataset.units}
-    if progress:
-        progress(0, len(changed))
+    progress = Progress(logger or _QUIET, len(changed), "uploading changed files", every=1.0)
     for done, file in enumerate(changed, 1):
         row = wanted[file]
         client.put_graph(row.graph, _ntriples(unit_graph(units[file])))
         client.put_graph(row.source, _source_ntriples(documents[file]))
-        if progress:
-            progress(done, len(changed))
+        progress(done, force=done == len(changed))
     removed = [file for file in live if file not in wanted]
     if changed or removed or current is None or current.version != dataset.version:
         client.update(
@@ -149,35 +147,6 @@ def publish(
 def _row(file: str, document: dict) -> LiveUnit:
     digest = _digest(document)
     return LiveUnit(file, digest, unit_graph_iri(file, digest), source_graph(file, digest))
-
-
-class ProgressReport:
-    """A ``Progress`` that writes counts, rate and time left at most once a second."""
-
-    def __init__(self, write: Callable[[str], None], every: float = 1.0):
-        self.write = write
-        self.every = every
-        self.started = self.shown = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == 0:  # the uploads begin
-            self.started = self.shown = now
-            return
-        if now - self.shown < self.every and done < total:
-            return
-        self.shown = now
-        rate = done / max(now - self.started, 1e-6)
-        left = (total - done) / rate
-        self.write(
-            f"uploaded {done:,} of {total:,} changed file(s), {rate:,.1f}/s,"
-            f" about {_duration(left)} left"
-        )
-
-
-def _duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 def _digest(document: dict) -> str:

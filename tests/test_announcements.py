@@ -199,7 +199,7 @@ def test_republishing_one_changed_organisation_uploads_only_it(store_url, tmp_pa
         result = publish(data, env_for(store_url))
     assert result.exit_code == 0, result.output
     assert "1 organisation(s) changed" in result.output
-    assert "uploaded 1 of 1 changed file(s)" in result.output
+    assert "uploading changed files: 1 of 1" in result.output
     uploads = [r for r in caplog.records if r.getMessage().startswith("PUT ")]
     assert len(uploads) == 2  # its graph and its validated document
 

@@ -4,10 +4,12 @@ store, read by any number of stateless instances (see ``opendata.sparql_store``)
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import redis
@@ -19,7 +21,7 @@ from ..archive import Archive
 from ..remote import SparqlClient, StoreEndpoints, StoreError, StoreUnavailable
 from ..sparql.engine import Limits, QueryEngine
 from ..sparql.remote_engine import RemoteEngine
-from ..sparql_store import ProgressReport, Published, PublishResult, StoreReader
+from ..sparql_store import Published, PublishResult, StoreReader
 from ..sparql_store import publish as publish_to_store
 from ..store import PublishedStore
 from .watching import Watched, prepare, refreeze
@@ -181,9 +183,24 @@ class StoreBackend(Watched):
         # changed triple, which takes longer than a request may
         timeout = max(app.config["STORE_TIMEOUT"], app.config["PUBLISH_TIMEOUT"])
         client = SparqlClient(StoreEndpoints.from_config(app.config), timeout)
-        progress = ProgressReport(lambda line: print(line, file=sys.stderr, flush=True))
-        result = publish_to_store(directory, client, progress)
+        with _progress_to_stderr() as logger:
+            result = publish_to_store(directory, client, logger)
         return _announce(app, result)
+
+
+@contextlib.contextmanager
+def _progress_to_stderr() -> Iterator[logging.Logger]:
+    """Where ``opendata publish`` says how far it is: reading, validating, uploading."""
+    logger = logging.getLogger("opendata.publish")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
 
 
 def _announce(app: Flask, result: PublishResult) -> str:
