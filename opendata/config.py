@@ -76,8 +76,9 @@ class Defaults:
     # dcat-ap.de contributors list (http://dcat-ap.de/def/contributors/…), given as
     # dcatde:contributorID on every dataset; None: none is given.
     DCATDE_CONTRIBUTOR_ID = None
-    # Pages in one sitemap (sitemaps.org allows 50,000); beyond, /sitemap.xml is an index.
-    SITEMAP_MAX_URLS = 50_000
+    # Pages in one sitemap; beyond, /sitemap.xml is an index. sitemaps.org allows 50,000,
+    # but a part of 50,000 is 6 MB, written on its first request and sent on every one.
+    SITEMAP_MAX_URLS = 10_000
     # Organisations whose datasets VoID describes as subsets, one by one; with more, VoID
     # describes the whole and leaves the parts to the paged catalogue, where each
     # dataset is described (a VoID of 100,000 subsets would be millions of triples).
