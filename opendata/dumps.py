@@ -54,13 +54,13 @@ from .formats import (
     compacted,
     serialize,
 )
+from .progress import Progress
 from .records import Organization, Unit
 from .rendering import compress
 from .store import PublishedStore
 
 ETAGS = "etags.json"
 INDEX = "index.sqlite"  # of an organisations' artefact: where each member lies
-PROGRESS_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,7 @@ def write_parts(
     index. Members of an organisation whose N-Triples are those of ``previous`` (the
     organisations' artefact of an earlier version) are copied from it."""
     organizations = store.organizations_in("slug")  # read a page at a time, never all at once
-    started = reported = time.monotonic()
+    progress = Progress(log, len(organizations), f"organisation dumps of version {store.version}")
     copied = 0
     with contextlib.ExitStack() as stack:
         earlier = stack.enter_context(_Earlier(previous))
@@ -315,17 +315,7 @@ def write_parts(
                 packs[fmt].write(member)
                 rows.append((organization.slug, fmt.name, offset, len(member), etag, plain_etag))
             index.executemany("INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?)", rows)
-            if time.monotonic() - reported >= PROGRESS_SECONDS:
-                reported = time.monotonic()
-                rate = done / (reported - started)
-                log.info(
-                    "organisation dumps of version %s: %d of %d, %.0f/s, about %.0f s left",
-                    store.version,
-                    done,
-                    len(organizations),
-                    rate,
-                    (len(organizations) - done) / rate,
-                )
+            progress(done)
         index.commit()
     log.info(
         "organisation dumps of version %s: %d rendered, %d unchanged since the version"
@@ -333,7 +323,7 @@ def write_parts(
         store.version,
         len(organizations) - copied,
         copied,
-        time.monotonic() - started,
+        time.monotonic() - progress.started,
     )
 
 

@@ -13,12 +13,11 @@ PROGRESS_SECONDS = 10.0
 
 
 class Progress:
-    """Logs how far a long job is, at most every ``every`` seconds."""
+    """Logs how far a long job is, at most every ``every`` (PROGRESS_SECONDS) seconds."""
 
-    def __init__(
-        self, logger: logging.Logger, total: int, what: str, every: float = PROGRESS_SECONDS
-    ):
-        self.logger, self.total, self.what, self.every = logger, total, what, every
+    def __init__(self, logger: logging.Logger, total: int, what: str, every: float | None = None):
+        self.logger, self.total, self.what = logger, total, what
+        self.every = PROGRESS_SECONDS if every is None else every
         self.started = self.last = time.monotonic()
 
     def __call__(self, done: int, force: bool = False) -> None:
