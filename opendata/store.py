@@ -162,7 +162,9 @@ class PublishedStore:
         return {part: dt.date.fromisoformat(day) for part, day in rows}
 
     def thing_count(self) -> int:
-        return self.archive.rows("SELECT count(*) FROM things")[0][0]
+        return self.memo(
+            "thing_count", lambda: self.archive.rows("SELECT count(*) FROM things")[0][0]
+        )
 
     def newest_things(self, limit: int) -> list[Resource]:
         """The most recently modified things (then by kind and slug)."""
@@ -320,6 +322,8 @@ class Organizations(Sequence):
         self._count: int | None = None
 
     def __len__(self) -> int:
+        if self._count is None and not self.where:  # counted when the version was archived
+            self._count = self.store.archive.meta["organizations"]
         if self._count is None:
             sql = f"SELECT count(*) FROM organizations {self.where}"
             self._count = self.store.archive.rows(sql, self.parameters)[0][0]
