@@ -1,0 +1,290 @@
+"""A new data version derived from the live one when only a few office files changed.
+
+A full build reads and validates every file (minutes at national scale) although one
+office's file changed. The live version's archive knows each file's size,
+modification time and digest (``opendata.archive``), so ``look`` finds the files that
+changed by a ``stat`` of each and reads only those; ``derive`` validates them and
+the files that refer to what they declare, against the declarations the archive
+holds, and writes the new archive as the old one with those files' rows replaced.
+
+Validation stays exactly as strict as a full build: a changed file whose own syntax
+or schema is wrong is refused with the problems a full build reports; anything whose
+problems depend on other files (an unknown or duplicate slug, a retired thing
+declared again) and anything the derivation does not handle (a file added, removed,
+or shared by many offices; too many files to revalidate) is left to the full build
+(``derive`` answers None), as is a file that changes while it is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import archive
+from .archive import Archive
+from .records import DATA_SUFFIXES, DataProblem, InvalidData, Organization, Source, Unit
+from .records.loading import UNREADABLE, parse, read_source, validate_file, version_of
+from .records.references import Declaration, gone, resolve_office
+
+# Beyond this many files to revalidate, a full build is about as quick and simpler.
+MOST_FILES = 1000
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How the files of a directory differ from those an archive was built from."""
+
+    version: str  # of the files as they are now
+    changed: dict[str, tuple[Source, bytes]]  # name → new identity and bytes
+    touched: list[Source]  # same bytes, another size or modification time
+    added: list[str]
+    removed: list[str]
+
+    @property
+    def sources(self) -> list[Source]:
+        return [*(source for source, _ in self.changed.values()), *self.touched]
+
+
+def look(directory: Path, archive: Archive) -> Changes | None:
+    """The files that differ from ``archive``'s, by a ``stat`` of each and a read of
+    those whose ``stat`` differs; None when the archive does not know its files' bytes
+    or the directory has no data files (a full build says what is wrong)."""
+    known = archive.sources()
+    if not known or any(digest is None for _, _, digest in known.values()):
+        return None
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(
+                e.name for e in entries if Path(e.name).suffix in DATA_SUFFIXES and e.is_file()
+            )
+    except OSError:
+        return None
+    if not names:
+        return None
+    sources, changed, touched = [], {}, []
+    for name in names:
+        path = directory / name
+        was = known.get(name)
+        try:
+            stat = path.stat()
+            if was and (stat.st_size, stat.st_mtime_ns) == was[:2]:
+                sources.append(Source(name, *was))
+                continue
+            source, raw = read_source(path)
+        except OSError:
+            return None  # removed meanwhile: the next look sees it
+        sources.append(source)
+        if was and source.digest == was[2]:
+            touched.append(source)
+        else:
+            changed[name] = (source, raw)
+    added = [name for name in names if name not in known]
+    removed = sorted(set(known) - set(names))
+    return Changes(version_of(sources), changed, touched, added, removed)
+
+
+def derive(
+    app, directory: Path, previous: Archive, changes: Changes, logger: logging.Logger
+) -> Archive | None:
+    """The archive of the changed files, derived from ``previous``; InvalidData with
+    the problems a full build reports; None when a full build must decide."""
+    started = time.monotonic()
+    if changes.added or changes.removed or not changes.changed:
+        return None
+    if len(changes.changed) > MOST_FILES:
+        return None
+    units = _validated(changes)
+    if units is None or not _offices_before(previous, units):
+        return None
+    derivation = _Derivation(directory, previous, units)
+    resolved = derivation.resolve()
+    if resolved is None:
+        return None
+    problems = derivation.lost()
+    if problems:
+        raise InvalidData(problems)
+    derived = archive.derive(app, previous, changes.version, resolved, changes.sources)
+    logger.info(
+        "data version %s derived from %s: %d file(s) changed, %d revalidated, in %.1f s",
+        changes.version,
+        previous.version,
+        len(units),
+        len(resolved),
+        time.monotonic() - started,
+    )
+    return derived
+
+
+def _validated(changes: Changes) -> dict[str, Organization] | None:
+    """The changed files' records, references unresolved (None unless all are offices);
+    InvalidData with their problems, in the order a full build reports them: syntax
+    first, then each file's schema."""
+    problems: list[DataProblem] = []
+    documents = {}
+    for name, (_, raw) in sorted(changes.changed.items()):
+        document = parse(name, raw, problems)
+        if document is not UNREADABLE:
+            documents[name] = document
+    units = {}
+    for name, document in documents.items():
+        unit = validate_file(name, document, problems)
+        if unit is not None:
+            units[name] = unit
+    if problems:
+        raise InvalidData(problems)
+    if not all(isinstance(unit, Organization) for unit in units.values()):
+        return None
+    return units
+
+
+def _offices_before(previous: Archive, units: dict[str, Organization]) -> bool:
+    marks = ", ".join("?" * len(units))
+    rows = previous.rows(f"SELECT shared FROM units WHERE source IN ({marks})", tuple(units))
+    return len(rows) == len(units) and not any(shared for (shared,) in rows)
+
+
+class _Derivation:
+    """The files to revalidate and the declarations they are resolved against: those
+    of the changed files as they are now, the rest as ``previous`` has them."""
+
+    def __init__(self, directory: Path, previous: Archive, units: dict[str, Organization]):
+        self.directory, self.previous, self.units = directory, previous, units
+        self.declared: dict[tuple[str, str], Declaration] = {}
+        self._read: dict[str, Unit] = {}
+
+    def resolve(self) -> list[Organization] | None:
+        """Every file to revalidate, resolved; None when a full build must decide."""
+        if not self._declare(self.units.values()):
+            return None
+        referrers = self._referrers()
+        if referrers is None or len(self.units) + len(referrers) > MOST_FILES:
+            return None
+        others = {}
+        for name in referrers:
+            unit = self._unchanged(name)
+            if not isinstance(unit, Organization):
+                return None
+            others[name] = unit
+        if not self._declare(others.values()):
+            return None
+        problems: list[DataProblem] = []
+        try:
+            resolved = [
+                resolve_office(unit, self, problems)
+                for _, unit in sorted({**self.units, **others}.items())
+            ]
+        except _Changed:
+            return None
+        return None if problems else resolved
+
+    def _declare(self, units) -> bool:
+        """Add the declarations of files being revalidated; False on a slug declared
+        twice or retired (a full build names both places)."""
+        retired = {
+            (kind, slug) for kind, slug in self.previous.rows("SELECT kind, slug FROM retirements")
+        }
+        for unit in units:
+            for kind, slug, field, record in unit.things():
+                key = (kind, slug)
+                if key in self.declared or key in retired:
+                    return False
+                rows = self.previous.rows(
+                    "SELECT source FROM things WHERE kind = ? AND slug = ?", key
+                )
+                if rows and rows[0][0] not in self.units and rows[0][0] != unit.source:
+                    return False
+                self.declared[key] = Declaration(record, f"{unit.source} ({field})")
+        return True
+
+    def _referrers(self) -> list[str] | None:
+        """The unchanged files that refer to what the changed files declared before or
+        declare now (their resolved records embed it); None if a shared file does."""
+        marks = ", ".join("?" * len(self.units))
+        names = tuple(self.units)
+        before = self.previous.rows(
+            f"SELECT kind, slug FROM things WHERE source IN ({marks})", names
+        )
+        found: set[str] = set()
+        for key in {*before, *self.declared}:
+            for source, shared in self.previous.rows(
+                "SELECT source, shared FROM referrers WHERE kind = ? AND slug = ?", key
+            ):
+                if source in self.units:
+                    continue
+                if shared:
+                    return None
+                found.add(source)
+        return sorted(found)
+
+    def _unchanged(self, name: str) -> Unit | None:
+        """An unchanged file's records as validated before resolving, read again (None
+        if it changed meanwhile: the next look at the directory finds it)."""
+        if name in self._read:
+            return self._read[name]
+        try:
+            source, raw = read_source(self.directory / name)
+        except OSError:
+            return None
+        if source.digest != self.previous.digests([name]).get(name):
+            return None
+        problems: list[DataProblem] = []
+        document = parse(name, raw, problems)
+        unit = None if problems else validate_file(name, document, problems)
+        self._read[name] = None if problems else unit
+        return self._read[name]
+
+    def _shared(self, name: str) -> Unit:
+        if name not in self._read:
+            self._read[name] = self.previous.unit(name)
+        return self._read[name]
+
+    def get(self, key: tuple[str, str]) -> Declaration | None:
+        """The declaration of a thing, as resolving an office looks it up."""
+        found = self.declared.get(key)
+        if found is not None:
+            return found
+        rows = self.previous.rows(
+            "SELECT source, shared FROM units WHERE source ="
+            " (SELECT source FROM things WHERE kind = ? AND slug = ?)",
+            key,
+        )
+        if not rows or rows[0][0] in self.units:
+            return None  # not declared, or no longer declared by a changed file
+        source, shared = rows[0]
+        # a shared file's records are the same resolved or not; an office's embed what
+        # they refer to, so its declarations are taken from the file itself
+        unit = self._shared(source) if shared else self._unchanged(source)
+        if unit is None:
+            raise _Changed
+        for kind, slug, field, record in unit.things():
+            if (kind, slug) == key:
+                found = Declaration(record, f"{source} ({field})")
+                self.declared[key] = found
+                return found
+        return None
+
+    def __iter__(self):
+        """Only for the hint of an unknown slug, whose problem sends the version to a
+        full build, which finds the hint among every declaration."""
+        return iter(())
+
+    def lost(self) -> list[DataProblem]:
+        """What the changed files published before and no file publishes or retires now
+        (``records.references.lost``, in its order)."""
+        marks = ", ".join("?" * len(self.units))
+        rows = self.previous.rows(
+            f"SELECT source, kind, slug FROM things WHERE source IN ({marks}) ORDER BY kind, slug",
+            tuple(self.units),
+        )
+        problems = []
+        for source, kind, slug in rows:
+            if (kind, slug) not in self.declared:
+                problems.append(gone(source, kind, slug))
+        return problems
+
+
+class _Changed(Exception):
+    """A file changed while the version was derived."""
