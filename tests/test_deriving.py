@@ -22,6 +22,8 @@ from opendata.sparql.engine import EXTENSION as SPARQL
 from .conftest import copy_data, make_app
 
 OFFICE = "bildungsbuero-dessau-rosslau.yaml"
+# A sitemap index of parts of 20 pages, as one of 50,000 pages is at national scale.
+SMALL_SITEMAPS = {"SITEMAP_MAX_URLS": 20}
 SHARED = "stadt-dessau-rosslau.yaml"
 
 
@@ -93,6 +95,7 @@ def served(app) -> dict[str, object]:
     store = app.extensions["opendata"].store
     slugs = [slug for (slug,) in store.archive.rows("SELECT slug FROM organizations")]
     paths = ["/.well-known/void", "/catalog.ttl", "/sitemap.xml", "/feed.atom"]
+    paths += [f"/sitemaps/{part}.xml" for part in range(1, 6)]
     paths += [f"/doc/organization/{slug}.nt" for slug in slugs]
     for path in paths:
         response = client.get(path)
@@ -103,7 +106,7 @@ def served(app) -> dict[str, object]:
 
 
 def assert_as_full_build(live, data: Path, tmp_path: Path) -> None:
-    full = make_app(data, STATE_DIR=str(tmp_path / "full-build"))
+    full = make_app(data, STATE_DIR=str(tmp_path / "full-build"), **SMALL_SITEMAPS)
     try:
         assert derived(full) is None
         version = live.extensions["opendata"].store.version
@@ -119,7 +122,7 @@ def assert_as_full_build(live, data: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def live(data, tmp_path):
-    app = make_app(data, STATE_DIR=str(tmp_path / "state"))
+    app = make_app(data, STATE_DIR=str(tmp_path / "state"), **SMALL_SITEMAPS)
     app.test_client().get("/.well-known/void")  # the previous version's figures
     yield app
     app.extensions[SPARQL].close()
@@ -129,6 +132,9 @@ def test_a_changed_office_is_derived_and_serves_what_a_full_build_serves(live, d
     before = live.extensions["opendata"].store.version
     edit(data / "org-00002.yaml", "Bildungsbüro Beispielstadt 2", "Bildungsbüro Neustadt 2")
     rewrite(data / "org-00003.yaml", lambda office: office["keywords"].append({"de": "Neu"}))
+    # the sitemap's days: one page changed later than any, one earlier than it was
+    edit(data / "org-00003.yaml", "modified: '2026-04-04'", "modified: '2026-11-30'")
+    edit(data / "org-00002.yaml", "modified: '2026-03-03'", "modified: '2025-06-01'")
     assert republished(live)
     assert derived(live) == (before, ["org-00002.yaml", "org-00003.yaml"])
     page = live.test_client().get("/doc/organization/buero-n2.nt").get_data(as_text=True)
@@ -158,7 +164,7 @@ def test_offices_that_refer_to_a_changed_office_are_validated_again(data, tmp_pa
     rewrite(
         data / "org-00001.yaml", lambda office: office["origin"].update(programme="herkunft-n0")
     )
-    live = make_app(data, STATE_DIR=str(tmp_path / "state"))
+    live = make_app(data, STATE_DIR=str(tmp_path / "state"), **SMALL_SITEMAPS)
     try:
         before = live.extensions["opendata"].store.version
         rewrite(
