@@ -12,16 +12,17 @@ or schema is wrong is refused with the problems a full build reports; anything w
 problems depend on other files (an unknown or duplicate slug, a retired thing
 declared again) and anything the derivation does not handle (a file added, removed,
 or shared by many offices; too many files to revalidate) is left to the full build
-(``derive`` answers None), as is a file that changes while it is read.
+(``derive`` answers None and logs why), as is a file that changes while it is read.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import Flask
 
 from . import archive
 from .archive import Archive
@@ -86,42 +87,46 @@ def look(directory: Path, archive: Archive) -> Changes | None:
     return Changes(version_of(sources), changed, touched, added, removed)
 
 
-def derive(
-    app, directory: Path, previous: Archive, changes: Changes, logger: logging.Logger
-) -> Archive | None:
-    """The archive of the changed files, derived from ``previous``; InvalidData with
-    the problems a full build reports; None when a full build must decide."""
+def derive(app: Flask, directory: Path, previous: Archive, changes: Changes) -> Archive | None:
+    """The archive of the files as they are now, derived from ``previous``; InvalidData
+    with the problems a full build reports; None when a full build must decide (the
+    log says why)."""
     started = time.monotonic()
-    if changes.added or changes.removed or not changes.changed:
+    try:
+        resolved = _resolved(directory, previous, changes)
+    except _Whole as reason:
+        app.logger.info("data version %s is built whole: %s", changes.version, reason)
         return None
-    if len(changes.changed) > MOST_FILES:
-        return None
-    units = _validated(changes)
-    if units is None or not _offices_before(previous, units):
-        return None
-    derivation = _Derivation(directory, previous, units)
-    resolved = derivation.resolve()
-    if resolved is None:
-        return None
-    problems = derivation.lost()
-    if problems:
-        raise InvalidData(problems)
     derived = archive.derive(app, previous, changes.version, resolved, changes.sources)
-    logger.info(
+    app.logger.info(
         "data version %s derived from %s: %d file(s) changed, %d revalidated, in %.1f s",
         changes.version,
         previous.version,
-        len(units),
+        len(changes.changed),
         len(resolved),
         time.monotonic() - started,
     )
     return derived
 
 
-def _validated(changes: Changes) -> dict[str, Organization] | None:
-    """The changed files' records, references unresolved (None unless all are offices);
-    InvalidData with their problems, in the order a full build reports them: syntax
-    first, then each file's schema."""
+def _resolved(directory: Path, previous: Archive, changes: Changes) -> list[Organization]:
+    """The records of every file to revalidate, resolved, and checked to lose nothing."""
+    if changes.added or changes.removed or not changes.changed:
+        raise _Whole("files were added or removed, or none changed")
+    if len(changes.changed) > MOST_FILES:
+        raise _Whole(f"more than {MOST_FILES} files changed")
+    derivation = _Derivation(directory, previous, _validated(previous, changes))
+    resolved = derivation.resolve()
+    problems = derivation.lost()
+    if problems:
+        raise InvalidData(problems)
+    return resolved
+
+
+def _validated(previous: Archive, changes: Changes) -> dict[str, Organization]:
+    """The changed files' records, references unresolved; InvalidData with their
+    problems, in the order a full build reports them: syntax first, then each file's
+    schema."""
     problems: list[DataProblem] = []
     documents = {}
     for name, (_, raw) in sorted(changes.changed.items()):
@@ -135,15 +140,12 @@ def _validated(changes: Changes) -> dict[str, Organization] | None:
             units[name] = unit
     if problems:
         raise InvalidData(problems)
-    if not all(isinstance(unit, Organization) for unit in units.values()):
-        return None
-    return units
-
-
-def _offices_before(previous: Archive, units: dict[str, Organization]) -> bool:
     marks = ", ".join("?" * len(units))
-    rows = previous.rows(f"SELECT shared FROM units WHERE source IN ({marks})", tuple(units))
-    return len(rows) == len(units) and not any(shared for (shared,) in rows)
+    before = previous.rows(f"SELECT shared FROM units WHERE source IN ({marks})", tuple(units))
+    shared = any(shared for (shared,) in before)
+    if shared or not all(isinstance(unit, Organization) for unit in units.values()):
+        raise _Whole("a shared file changed")
+    return units
 
 
 class _Derivation:
@@ -155,34 +157,26 @@ class _Derivation:
         self.declared: dict[tuple[str, str], Declaration] = {}
         self._read: dict[str, Unit] = {}
 
-    def resolve(self) -> list[Organization] | None:
-        """Every file to revalidate, resolved; None when a full build must decide."""
-        if not self._declare(self.units.values()):
-            return None
+    def resolve(self) -> list[Organization]:
+        """Every file to revalidate, resolved."""
+        self._declare(self.units.values())
         referrers = self._referrers()
-        if referrers is None or len(self.units) + len(referrers) > MOST_FILES:
-            return None
-        others = {}
-        for name in referrers:
-            unit = self._unchanged(name)
-            if not isinstance(unit, Organization):
-                return None
-            others[name] = unit
-        if not self._declare(others.values()):
-            return None
+        if len(self.units) + len(referrers) > MOST_FILES:
+            raise _Whole(f"more than {MOST_FILES} files refer to what changed")
+        others = {name: self._unchanged(name) for name in referrers}
+        self._declare(others.values())
         problems: list[DataProblem] = []
-        try:
-            resolved = [
-                resolve_office(unit, self, problems)
-                for _, unit in sorted({**self.units, **others}.items())
-            ]
-        except _Changed:
-            return None
-        return None if problems else resolved
+        resolved = [
+            resolve_office(unit, self, problems)
+            for _, unit in sorted({**self.units, **others}.items())
+        ]
+        if problems:  # a full build names the nearest slugs, or the cycle
+            raise _Whole("a reference is not resolved")
+        return resolved
 
-    def _declare(self, units) -> bool:
-        """Add the declarations of files being revalidated; False on a slug declared
-        twice or retired (a full build names both places)."""
+    def _declare(self, units) -> None:
+        """Add the declarations of files being revalidated (a slug declared twice or
+        retired goes to a full build, which names both places)."""
         retired = {
             (kind, slug) for kind, slug in self.previous.rows("SELECT kind, slug FROM retirements")
         }
@@ -190,18 +184,17 @@ class _Derivation:
             for kind, slug, field, record in unit.things():
                 key = (kind, slug)
                 if key in self.declared or key in retired:
-                    return False
+                    raise _Whole(f"{kind} {slug!r} is declared twice or retired")
                 rows = self.previous.rows(
                     "SELECT source FROM things WHERE kind = ? AND slug = ?", key
                 )
                 if rows and rows[0][0] not in self.units and rows[0][0] != unit.source:
-                    return False
+                    raise _Whole(f"{kind} {slug!r} is declared twice")
                 self.declared[key] = Declaration(record, f"{unit.source} ({field})")
-        return True
 
-    def _referrers(self) -> list[str] | None:
+    def _referrers(self) -> list[str]:
         """The unchanged files that refer to what the changed files declared before or
-        declare now (their resolved records embed it); None if a shared file does."""
+        declare now (their resolved records embed it)."""
         marks = ", ".join("?" * len(self.units))
         names = tuple(self.units)
         before = self.previous.rows(
@@ -215,26 +208,27 @@ class _Derivation:
                 if source in self.units:
                     continue
                 if shared:
-                    return None
+                    raise _Whole("a shared file refers to what changed")
                 found.add(source)
         return sorted(found)
 
-    def _unchanged(self, name: str) -> Unit | None:
-        """An unchanged file's records as validated before resolving, read again (None
-        if it changed meanwhile: the next look at the directory finds it)."""
+    def _unchanged(self, name: str) -> Organization:
+        """An unchanged office's records as validated before resolving, read again."""
         if name in self._read:
             return self._read[name]
         try:
             source, raw = read_source(self.directory / name)
         except OSError:
-            return None
-        if source.digest != self.previous.digests([name]).get(name):
-            return None
+            source, raw = None, b""
         problems: list[DataProblem] = []
         document = parse(name, raw, problems)
         unit = None if problems else validate_file(name, document, problems)
-        self._read[name] = None if problems else unit
-        return self._read[name]
+        if source is None or source.digest != self.previous.digests([name]).get(name):
+            raise _Whole(f"{name} changed meanwhile")
+        if problems or not isinstance(unit, Organization):
+            raise _Whole(f"{name} is not the office it was")
+        self._read[name] = unit
+        return unit
 
     def _shared(self, name: str) -> Unit:
         if name not in self._read:
@@ -257,8 +251,6 @@ class _Derivation:
         # a shared file's records are the same resolved or not; an office's embed what
         # they refer to, so its declarations are taken from the file itself
         unit = self._shared(source) if shared else self._unchanged(source)
-        if unit is None:
-            raise _Changed
         for kind, slug, field, record in unit.things():
             if (kind, slug) == key:
                 found = Declaration(record, f"{source} ({field})")
@@ -286,5 +278,5 @@ class _Derivation:
         return problems
 
 
-class _Changed(Exception):
-    """A file changed while the version was derived."""
+class _Whole(Exception):
+    """Why the version is left to a full build."""

@@ -4,6 +4,7 @@ same files serves; bad input is refused as a full build refuses it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 from pathlib import Path
@@ -178,10 +179,12 @@ def test_offices_that_refer_to_a_changed_office_are_validated_again(data, tmp_pa
         live.extensions[SPARQL].close()
 
 
-def test_a_changed_shared_file_is_built_whole(live, data, tmp_path):
+def test_a_changed_shared_file_is_built_whole(live, data, tmp_path, caplog):
     edit(data / SHARED, "Dessau-Roßlau", "Dessau-Rosslau")
-    assert republished(live)
+    with caplog.at_level(logging.INFO, logger="opendata"):
+        assert republished(live)
     assert derived(live) is None
+    assert "is built whole: a shared file changed" in caplog.text
     assert_as_full_build(live, data, tmp_path)
 
 

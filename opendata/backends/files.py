@@ -104,7 +104,7 @@ class FileBackend(Watched):
         archive = open_version(self.app, version)
         if archive is None:
             if changes:
-                archive = deriving.derive(self.app, self.directory, live, changes, self.app.logger)
+                archive = deriving.derive(self.app, self.directory, live, changes)
             if archive is None:
                 archive = archive_directory(self.app, self.directory, version, live)
         else:
