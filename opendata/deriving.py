@@ -57,9 +57,11 @@ def look(directory: Path, archive: Archive) -> Changes | None:
     if not known or any(digest is None for _, _, digest in known.values()):
         return None
     try:
-        with os.scandir(directory) as entries:
+        with os.scandir(directory) as entries:  # the file type comes without a stat
             names = sorted(
-                e.name for e in entries if Path(e.name).suffix in DATA_SUFFIXES and e.is_file()
+                e.name
+                for e in entries
+                if os.path.splitext(e.name)[1] in DATA_SUFFIXES and e.is_file()
             )
     except OSError:
         return None
@@ -67,14 +69,13 @@ def look(directory: Path, archive: Archive) -> Changes | None:
         return None
     sources, changed, touched = [], {}, []
     for name in names:
-        path = directory / name
         was = known.get(name)
         try:
-            stat = path.stat()
+            stat = os.stat(os.path.join(directory, name))
             if was and (stat.st_size, stat.st_mtime_ns) == was[:2]:
                 sources.append(Source(name, *was))
                 continue
-            source, raw = read_source(path)
+            source, raw = read_source(directory / name)
         except OSError:
             return None  # removed meanwhile: the next look sees it
         sources.append(source)
