@@ -7,6 +7,11 @@ finds the change: from looking at the files until the new version is live. Write
 DATA: run it on a copy.
 
     .venv/bin/python bench/republish.py /tmp/data-copy /tmp/state [--file org-00042.yaml]
+
+``--without STAGE`` leaves a stage out of the re-publish (``search.prepare``: to time
+the rest while a slow stage is measured elsewhere); ``--no-dumps`` writes no dumps,
+which the service writes in the background and which would compete with the stages
+for the interpreter on a machine whose data has none yet.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 
-from opendata import create_app, deriving
+from opendata import create_app, deriving, dumps
 from opendata.backends.watching import PREPARERS
 from opendata.publishing import EXTENSION
 
@@ -59,7 +64,11 @@ def main() -> None:
     parser.add_argument("data", type=Path)
     parser.add_argument("state", type=Path)
     parser.add_argument("--file", help="the office file to change (default: the middle one)")
+    parser.add_argument("--without", action="append", default=[], help="a stage to leave out")
+    parser.add_argument("--no-dumps", action="store_true", help="write no dumps")
     arguments = parser.parse_args()
+    if arguments.no_dumps:
+        dumps.start_building = lambda app, store: None
     started = time.monotonic()
     app = create_app(
         {"DATA_DIR": str(arguments.data), "STATE_DIR": str(arguments.state), "RELOAD_INTERVAL": 0}
@@ -67,11 +76,12 @@ def main() -> None:
     backend = app.extensions[EXTENSION]
     print(f"opened version {backend.store.version} in {time.monotonic() - started:.1f} s")
     stages: list[tuple[str, float]] = []
-    app.extensions[PREPARERS] = [
-        timed(
-            getattr(p, "__module__", str(p)).removeprefix("opendata.") + "." + p.__name__, p, stages
-        )
+    named = {
+        f"{p.__module__.removeprefix('opendata.')}.{p.__name__}": p
         for p in app.extensions[PREPARERS]
+    }
+    app.extensions[PREPARERS] = [
+        timed(stage, p, stages) for stage, p in named.items() if stage not in arguments.without
     ]
     deriving.look = timed("deriving.look (stat, read changed files)", deriving.look, stages)
     deriving.derive = timed("deriving.derive (validate, archive)", deriving.derive, stages)
