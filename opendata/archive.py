@@ -18,7 +18,16 @@ Tables:
   not declare;
 * ``organizations(position, slug, source, name, parent, place, modified, …)``: what
   lists of organisations sort, filter and count by;
-* ``retirements(kind, slug, record)`` and ``meta`` (version, counts, newest date, …).
+* ``sources(source, size, mtime_ns, digest, modified, issued, languages, themes,
+  licence)``: each file as it was read (what tells a later look at the directory which
+  files changed, without reading the others) and what the meta table sums up of it;
+* ``retirements(kind, slug, record)`` and ``meta`` (version, counts, newest date, …;
+  for a version derived from another, ``derived_from`` and the files whose records
+  ``changed``, so that what is built per version can be derived too).
+
+A version that differs from an archived one in a few files is *derived* from it
+(``derive``): the file is copied, those files' rows replaced and the meta table
+summed up again, which gives the very tables a full build of the same files gives.
 
 A damaged file is never read: ``seal.json`` records the file's size and modification
 time when it was complete, and opening checks them, SQLite's header and the meta
@@ -35,6 +44,7 @@ import json
 import logging
 import os
 import pickle
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -45,7 +55,7 @@ from flask import Flask
 from . import artefacts
 from .progress import Progress
 from .readonly import ReadOnlyConnections
-from .records import DataSet, Organization, Retirement, Shared, Text, Unit
+from .records import DataSet, Organization, Retirement, Shared, Source, Text, Unit
 
 FILE_NAME = "records.sqlite"
 SEAL = "seal.json"
@@ -83,6 +93,10 @@ CREATE TABLE organizations (
     name TEXT NOT NULL, parent TEXT NOT NULL, place TEXT NOT NULL, modified TEXT NOT NULL
 );
 CREATE TABLE retirements (kind TEXT NOT NULL, slug TEXT NOT NULL, record BLOB NOT NULL);
+CREATE TABLE sources (
+    source TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT,
+    modified TEXT NOT NULL, issued TEXT, languages TEXT, themes TEXT, licence TEXT
+) WITHOUT ROWID;
 """
 INDEXES = """
 CREATE UNIQUE INDEX units_by_source ON units (source);
@@ -145,33 +159,103 @@ def build(data: DataSet, directory: Path, logger: logging.Logger) -> None:
         connection.executescript(SCHEMA)
         connection.execute("BEGIN")
         units = data.units
+        sources = {source.name: source for source in data.sources}
         progress = Progress(logger, len(units), f"archiving the records of version {data.version}")
         for position, unit in enumerate(units):
-            _insert(connection, position, unit)
+            _insert(connection, position, unit, sources.get(unit.source))
             progress(position + 1)
         connection.executemany(
             "INSERT INTO retirements VALUES (?, ?, ?)",
             [(kind, slug, _pickle(r)) for (kind, slug), r in data.retirements.items()],
         )
-        connection.executemany(
-            "INSERT INTO meta VALUES (?, ?)",
-            [(key, json.dumps(value)) for key, value in _meta(data).items()],
-        )
+        _write_meta(connection, data.version, {})
         connection.execute("COMMIT")
         connection.executescript(INDEXES)
         progress(len(units), force=True)
     finally:
         connection.close()
+    _seal(directory, data.version)
+
+
+def derive(
+    app: Flask, previous: Archive, version: str, units: list[Unit], sources: list[Source]
+) -> Archive:
+    """The archive of ``version``: ``previous`` with the records of ``units`` replaced
+    (files ``previous`` has, each in its place) and the ``sources`` rows of files
+    whose bytes or ``stat`` changed updated."""
+    path = artefacts.path_of(app, version, ARTEFACT)
+    found = open_version(app, version)
+    if found is not None:
+        return found
+    artefacts.build_once(path, lambda work: _derive(previous, version, units, sources, work))
+    return Archive(path, version)
+
+
+def _derive(
+    previous: Archive, version: str, units: list[Unit], sources: list[Source], directory: Path
+) -> None:
+    path = directory / FILE_NAME
+    shutil.copyfile(previous.path, path)
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=OFF")  # a copy: a failure discards it
+        connection.execute("PRAGMA synchronous=OFF")  # made durable once, below
+        connection.execute("BEGIN")
+        by_name = {source.name: source for source in sources}
+        for unit in units:
+            (position,) = connection.execute(
+                "SELECT position FROM units WHERE source = ?", (unit.source,)
+            ).fetchone()
+            row = connection.execute(
+                "SELECT size, mtime_ns, digest FROM sources WHERE source = ?", (unit.source,)
+            ).fetchone()
+            source = by_name.pop(unit.source, None) or Source(unit.source, *row)
+            for table in ("units", "things", "referrers", "organizations", "sources"):
+                connection.execute(f"DELETE FROM {table} WHERE source = ?", (unit.source,))
+            _insert(connection, position, unit, source)
+        connection.executemany(
+            "UPDATE sources SET size = ?, mtime_ns = ?, digest = ? WHERE source = ?",
+            [(s.size, s.mtime_ns, s.digest, s.name) for s in by_name.values()],
+        )
+        changed = sorted(unit.source for unit in units)
+        connection.execute("DELETE FROM meta")
+        _write_meta(connection, version, {"derived_from": previous.version, "changed": changed})
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+    _seal(directory, version)
+
+
+def _seal(directory: Path, version: str) -> None:
+    """Make the file durable and record what it looks like complete."""
+    path = directory / FILE_NAME
     with open(path, "rb+") as written:
         os.fsync(written.fileno())
     stat = path.stat()
-    seal = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "version": data.version}
+    seal = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "version": version}
     (directory / SEAL).write_text(json.dumps(seal), encoding="utf-8")
 
 
-def _insert(connection: sqlite3.Connection, position: int, unit: Unit) -> None:
+def _insert(
+    connection: sqlite3.Connection, position: int, unit: Unit, source: Source | None
+) -> None:
     shared = isinstance(unit, Shared)
     modified = unit.publication.modified.isoformat()
+    office = unit if isinstance(unit, Organization) else None
+    connection.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            unit.source,
+            source.size if source else None,
+            source.mtime_ns if source else None,
+            source.digest if source else None,
+            modified,
+            office.publication.issued.isoformat() if office else None,
+            json.dumps(dataset_languages(office)) if office else None,
+            json.dumps(sorted(set(office.publication.themes))) if office else None,
+            office.publication.license if office else None,
+        ),
+    )
     connection.execute(
         "INSERT INTO units VALUES (?, ?, ?, ?)", (position, unit.source, shared, _pickle(unit))
     )
@@ -198,19 +282,38 @@ def _insert(connection: sqlite3.Connection, position: int, unit: Unit) -> None:
         )
 
 
-def _meta(data: DataSet) -> dict:
-    organizations = data.organizations
-    return {
-        "version": data.version,
+def _write_meta(connection: sqlite3.Connection, version: str, more: dict) -> None:
+    """The meta table, summed up from the other tables (so a derived archive's is the
+    one a full build of the same files writes)."""
+
+    def one(sql: str):
+        return connection.execute(sql).fetchone()[0]
+
+    def distinct(sql: str) -> list[str]:
+        return [row[0] for row in connection.execute(sql)]
+
+    meta = {
+        "version": version,
         "code": CODE,
-        "units": len(data.units),
-        "organizations": len(organizations),
-        "modified": max(unit.publication.modified for unit in data.units).isoformat(),
-        "issued": min(o.publication.issued for o in organizations).isoformat(),
-        "languages": sorted({tag for o in organizations for tag in dataset_languages(o)}),
-        "themes": sorted({theme for o in organizations for theme in o.publication.themes}),
-        "licences": sorted({o.publication.license for o in organizations}),
+        "units": one("SELECT count(*) FROM units"),
+        "organizations": one("SELECT count(*) FROM organizations"),
+        "modified": one("SELECT max(modified) FROM sources"),
+        "issued": one("SELECT min(issued) FROM sources"),
+        "languages": distinct(
+            "SELECT DISTINCT j.value FROM sources, json_each(sources.languages) AS j"
+            " ORDER BY j.value"
+        ),
+        "themes": distinct(
+            "SELECT DISTINCT j.value FROM sources, json_each(sources.themes) AS j ORDER BY j.value"
+        ),
+        "licences": distinct(
+            "SELECT DISTINCT licence FROM sources WHERE licence IS NOT NULL ORDER BY licence"
+        ),
+        **more,
     }
+    connection.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [(key, json.dumps(value)) for key, value in meta.items()]
+    )
 
 
 def _pickle(record: object) -> bytes:
@@ -325,6 +428,25 @@ class Archive:
         cursor = self.connection().execute("SELECT source, kind, slug FROM things")
         while batch := cursor.fetchmany(10_000):
             yield from batch
+
+    def digests(self, names: list[str]) -> dict[str, str | None]:
+        """File name → the digest of its bytes, for the named files the version has."""
+        marks = ", ".join("?" * len(names))
+        rows = self.rows(f"SELECT source, digest FROM sources WHERE source IN ({marks})", names)
+        return dict(rows)
+
+    def sources(self) -> dict[str, tuple[int, int, str]]:
+        """File name → (size, mtime_ns, digest) of every file as it was read (the
+        values are None for records that were not read from a directory)."""
+        rows = self.rows("SELECT source, size, mtime_ns, digest FROM sources")
+        return {source: (size, mtime_ns, digest) for source, size, mtime_ns, digest in rows}
+
+    @property
+    def derived_from(self) -> tuple[str, list[str]] | None:
+        """(the version this one was derived from, the files whose records differ),
+        or None for a version built from all its files."""
+        previous = self.meta.get("derived_from")
+        return (previous, self.meta["changed"]) if previous else None
 
     @property
     def modified(self) -> dt.date:

@@ -23,8 +23,8 @@ from typing import Any, Protocol, overload
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from . import uris
-from .archive import Archive, ArchivedData, references_of
+from . import artefacts, uris
+from .archive import Archive, ArchivedData, DamagedArchive, references_of
 from .graph import new_graph
 from .kinds import unit_graph
 from .records import Organization, Unit
@@ -84,6 +84,24 @@ class PublishedStore:
         self.unit = lru_cache(maxsize=record_cache_size)(archive.unit)
         self._graph = lru_cache(maxsize=graph_cache_size)(self._build_graph)
         self._memo: dict[Hashable, Any] = {}
+
+    def derived_from(self) -> tuple[PublishedStore, list[str]] | None:
+        """The version this one was derived from, if this host still has its records,
+        and the files whose records differ (``opendata.deriving``): what is built per
+        version may be derived from the previous version's too. None otherwise."""
+        found = self.archive.derived_from
+        if found is None:
+            return None
+        version, changed = found
+        artefact = self.archive.path.parent  # {versions}/{version}/{artefact}
+        directory = artefact.parent.parent / version / artefact.name
+        if not artefacts.is_complete(directory):
+            return None
+        try:
+            previous = Archive(directory, version)
+        except DamagedArchive:
+            return None
+        return PublishedStore(previous, graph_cache_size=64, record_cache_size=64), changed
 
     @property
     def organizations(self) -> Organizations:

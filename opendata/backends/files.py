@@ -12,7 +12,9 @@ writes to the files.
 A version's validated records are kept on disk (``opendata.archive``), so a restart
 with unchanged files validates nothing: their fingerprint names the version whose
 archive this host has (``KnownVersions``); files with a new fingerprint but known
-bytes (copied, touched) are recognised by their content.
+bytes (copied, touched) are recognised by their content. When a few office files
+changed, the new version is derived from the live one (``opendata.deriving``): only
+those files are read and validated, and what is built per version is derived too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import artefacts
+from .. import artefacts, deriving
 from ..archive import Archive, ArchivedData, open_version
 from ..archiving import archive_directory
 from ..records import DATA_SUFFIXES, InvalidData, content_version, load_directory
@@ -93,12 +95,18 @@ class FileBackend(Watched):
 
     def _archive(self, seen: str, previous: PublishedStore | None) -> Archive:
         """The archive of the files: the one this host has for their fingerprint or their
-        bytes (no validation), else validated and written now."""
-        version = self.versions.get(seen) or content_version(self.directory)
+        bytes (no validation), else derived from the live version's when a few offices
+        changed, else validated whole and written now."""
+        live = previous.archive if previous else None
+        version = self.versions.get(seen)
+        changes = deriving.look(self.directory, live) if live and not version else None
+        version = version or (changes.version if changes else content_version(self.directory))
         archive = open_version(self.app, version)
         if archive is None:
-            live = previous.archive if previous else None
-            archive = archive_directory(self.app, self.directory, version, live)
+            if changes:
+                archive = deriving.derive(self.app, self.directory, live, changes)
+            if archive is None:
+                archive = archive_directory(self.app, self.directory, version, live)
         else:
             self.app.logger.info("data version %s: its records are already on this host", version)
             problems = lost(previous.data, ArchivedData(archive)) if previous else []

@@ -329,12 +329,25 @@ class InvalidData(Exception):
 
 
 @dataclass(frozen=True)
+class Source:
+    """A data file as it was read: its size and modification time (taken before it was
+    read) and the digest of its bytes, so that a later version can tell which files
+    changed by a ``stat`` and read only those."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+@dataclass(frozen=True)
 class DataSet:
     """All files of a data directory, with a version that changes with any byte."""
 
     organizations: tuple[Organization, ...]
     version: str
     shared: tuple[Shared, ...] = ()
+    sources: tuple[Source, ...] = ()  # the files read, when read from a directory
 
     @property
     def units(self) -> tuple[Unit, ...]:
@@ -360,6 +373,7 @@ from .loading import (  # noqa: E402 - the loaders build the records above
     load_directory_with_documents,
     load_documents,
     read_yaml,
+    version_of,
 )
 
 __all__ = [
@@ -389,6 +403,7 @@ __all__ = [
     "Ref",
     "Retirement",
     "Shared",
+    "Source",
     "Telephone",
     "Text",
     "Unit",
@@ -398,4 +413,5 @@ __all__ = [
     "load_directory_with_documents",
     "load_documents",
     "read_yaml",
+    "version_of",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -12,7 +13,16 @@ import yaml
 from marshmallow import ValidationError
 
 from ..progress import Progress
-from . import DATA_SUFFIXES, DataProblem, DataSet, InvalidData, Organization, Shared, Unit
+from . import (
+    DATA_SUFFIXES,
+    DataProblem,
+    DataSet,
+    InvalidData,
+    Organization,
+    Shared,
+    Source,
+    Unit,
+)
 from .references import resolve
 from .schemas import ORGANIZATION_SCHEMA
 from .shared_schemas import SHARED_SCHEMA
@@ -40,16 +50,48 @@ def load_directory_with_documents(
     progress = Progress(logger, len(paths), f"reading the data files of {directory}")
     problems: list[DataProblem] = []
     documents: dict[str, Any] = {}
-    digest = hashlib.sha256()
+    sources = []
     for done, path in enumerate(paths, 1):
-        raw = path.read_bytes()
-        _add(digest, path.name, raw)
-        known = len(problems)
-        document = read_yaml(path.name, raw, problems)
-        if len(problems) == known:  # parsed: validate it (an empty file too)
+        source, raw = read_source(path)
+        sources.append(source)
+        document = parse(source.name, raw, problems)
+        if document is not UNREADABLE:
             documents[path.name] = document
         progress(done)
-    return load_documents(documents, digest.hexdigest()[:16], problems, logger), documents
+    data = load_documents(documents, version_of(sources), problems, logger)
+    return dataclasses.replace(data, sources=tuple(sources)), documents
+
+
+def read_source(path: Path) -> tuple[Source, bytes]:
+    """A file's bytes and what identifies them; its ``stat`` is taken first, so a file
+    changed while it is read looks changed to the next look at it."""
+    stat = path.stat()
+    raw = path.read_bytes()
+    return Source(path.name, stat.st_size, stat.st_mtime_ns, digest_of(raw)), raw
+
+
+def digest_of(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def version_of(sources: Iterable[Source]) -> str:
+    """The version of files by their names and digests: it changes with any byte, and
+    is computed again from the digests of the files that changed alone."""
+    digest = hashlib.sha256()
+    for source in sorted(sources, key=lambda s: s.name):
+        digest.update(f"{source.name}\0{source.digest}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def parse(name: str, raw: bytes, problems: list[DataProblem]) -> Any:
+    """The YAML document of a file (None for an empty one), or ``UNREADABLE`` with
+    its problem recorded."""
+    known = len(problems)
+    document = read_yaml(name, raw, problems)
+    return document if len(problems) == known else UNREADABLE
+
+
+UNREADABLE = object()  # what ``parse`` answers for a file that is not YAML text
 
 
 def data_paths(directory: Path) -> list[Path]:
@@ -66,14 +108,7 @@ def data_paths(directory: Path) -> list[Path]:
 def content_version(directory: Path) -> str:
     """The version the files would have, from their bytes alone (without validating
     them): what ``load_directory`` names the same bytes."""
-    digest = hashlib.sha256()
-    for path in data_paths(directory):
-        _add(digest, path.name, path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _add(digest, name: str, raw: bytes) -> None:
-    digest.update(name.encode() + b"\0" + raw + b"\0")
+    return version_of(read_source(path)[0] for path in data_paths(directory))
 
 
 def load_documents(
@@ -88,7 +123,7 @@ def load_documents(
     units = []
     progress = Progress(logger or _QUIET, len(documents), "validating the data files")
     for done, (name, document) in enumerate(sorted(documents.items()), 1):
-        unit = _validate(name, document, problems)
+        unit = validate_file(name, document, problems)
         if unit is not None:
             units.append(unit)
         progress(done)
@@ -124,7 +159,8 @@ def read_yaml(name: str, raw: bytes, problems: list[DataProblem]) -> dict | None
 _SECTIONS = {"organization": ORGANIZATION_SCHEMA, "shared": SHARED_SCHEMA}
 
 
-def _validate(name: str, document: Any, problems: list[DataProblem]) -> Unit | None:
+def validate_file(name: str, document: Any, problems: list[DataProblem]) -> Unit | None:
+    """One file's records, references not yet resolved; None with its problems recorded."""
     sections = sorted(set(document) & set(_SECTIONS)) if isinstance(document, dict) else []
     if len(sections) != 1:
         message = (

@@ -33,7 +33,7 @@ def resolve(units: list[Unit], problems: list[DataProblem]) -> list[Unit]:
             _check_shared(unit, registry, problems)
             _check_retired(unit, registry, retired, problems)
     return [
-        _resolve_office(unit, registry, problems) if isinstance(unit, Organization) else unit
+        resolve_office(unit, registry, problems) if isinstance(unit, Organization) else unit
         for unit in units
     ]
 
@@ -147,16 +147,21 @@ def lost(previous, current) -> list[DataProblem]:
     problems = []
     for source, kind, slug in previous.declarations():
         if (kind, slug) not in now:
-            message = (
-                f"{kind}/{slug} was published by the previous version and is gone: retire"
-                " it (retired: in a shared file, with its successor) instead of removing it"
-            )
-            problems.append(DataProblem(source, "-", message))
+            problems.append(gone(source, kind, slug))
     for kind, slug in previous.retirements:
         if (kind, slug) not in now:
             message = f"{kind}/{slug} was retired in the previous version: keep its retirement"
             problems.append(DataProblem("-", "retired", message))
     return problems
+
+
+def gone(source: str, kind: str, slug: str) -> DataProblem:
+    """The problem of a thing the previous version published and this one does not."""
+    message = (
+        f"{kind}/{slug} was published by the previous version and is gone: retire"
+        " it (retired: in a shared file, with its successor) instead of removing it"
+    )
+    return DataProblem(source, "-", message)
 
 
 def _parent(record) -> str | None:
@@ -167,9 +172,11 @@ def _broader(record) -> str | None:
     return record.broader if isinstance(record, Concept) else None
 
 
-def _resolve_office(
+def resolve_office(
     office: Organization, registry: Registry, problems: list[DataProblem]
 ) -> Organization:
+    """One office with its references resolved in ``registry`` (anything with ``get``:
+    the declarations of every file, or of a version being derived from another)."""
     r = _Resolver(office, registry, problems)
     base = "organization"
     changes: dict = {

@@ -10,6 +10,15 @@ read-only: one copy of the data on disk for all of them, read through the page c
 
 Each file's graph is written as N-Triples straight into Oxigraph's bulk loader, one
 after the other, so no process ever holds the whole graph in rdflib.
+
+A version derived from another (``opendata.deriving``: a few files changed) gets a
+copy of the previous version's store (a RocksDB checkpoint: hard links to its
+immutable files, taken in a moment), from which the triples the changed files no
+longer state are removed and their new ones added. A file's triples are its own
+(each states what it declares, and links of its own), but a triple is removed only
+once no other file states it: the files that could (those that declare or refer to
+every thing the triple names, as the archive lists them) are asked; when that is
+more than a few files, the store is built whole instead.
 """
 
 from __future__ import annotations
@@ -24,14 +33,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Flask
+from rdflib import BNode, Graph, URIRef
 
-from .. import artefacts
+from .. import artefacts, uris
 from ..store import PublishedStore
 
 ARTEFACT = "sparql"
 STORE = "store"  # the Oxigraph directory inside the artefact
 TRIPLES = "triples"  # how many triples the default graph holds
 PROGRESS_SECONDS = 10.0
+MOST_SOURCES = 100  # files asked whether they state a triple to be removed
 
 
 def store_path(app: Flask, version: str) -> Path:
@@ -46,7 +57,7 @@ def prepare(app: Flask, store: PublishedStore) -> None:
 def ensure(app: Flask, store: PublishedStore) -> Path:
     """The directory of the version's Oxigraph store, built first if need be."""
     artefact = artefacts.path_of(app, store.version, ARTEFACT)
-    artefacts.build_once(artefact, partial(build, store, app.logger))
+    artefacts.build_once(artefact, partial(build, app, store))
     return artefact / STORE
 
 
@@ -58,8 +69,14 @@ def triples_in(app: Flask, version: str) -> int | None:
         return None
 
 
-def build(published: PublishedStore, log: Logger, directory: Path) -> None:
-    """Bulk-load every published file's graph into a new store in ``directory``."""
+def build(app: Flask, published: PublishedStore, directory: Path) -> None:
+    """The version's store in ``directory``: derived from the previous version's where
+    it can be, else every published file's graph bulk-loaded into a new one."""
+    if not _derive(app, published, directory):
+        _load(published, app.logger, directory)
+
+
+def _load(published: PublishedStore, log: Logger, directory: Path) -> None:
     started = time.monotonic()
     units = published.data.units
     log.info("building the SPARQL store of version %s: %d files", published.version, len(units))
@@ -78,6 +95,102 @@ def build(published: PublishedStore, log: Logger, directory: Path) -> None:
         elapsed,
         count / elapsed if elapsed else 0,
     )
+
+
+def _derive(app: Flask, published: PublishedStore, directory: Path) -> bool:
+    """The store of a derived version from its previous version's; False when there is
+    none on this host or a triple's other sources are too many to ask."""
+    found = published.derived_from()
+    if found is None:
+        return False
+    previous, changed = found
+    before = artefacts.path_of(app, previous.version, ARTEFACT)
+    count = triples_in(app, previous.version)
+    if not artefacts.is_complete(before) or count is None:
+        return False
+    started = time.monotonic()
+    delta = _delta(previous, published, changed)
+    if delta is None:
+        return False
+    removed, added = delta
+    ox.Store.read_only(str(before / STORE)).backup(str(directory / STORE))
+    store = ox.Store(str(directory / STORE))
+    for quad in _quads(removed):
+        if quad in store:
+            store.remove(quad)
+            count -= 1
+    for quad in _quads(added):
+        if quad not in store:
+            store.add(quad)
+            count += 1
+    store.flush()
+    del store  # closes it before it is marked complete
+    gc.collect()
+    (directory / TRIPLES).write_text(str(count))
+    app.logger.info(
+        "SPARQL store of version %s derived from version %s: %d triple(s) removed, %d added,"
+        " %d in all, in %.1f s",
+        published.version,
+        previous.version,
+        len(removed),
+        len(added),
+        count,
+        time.monotonic() - started,
+    )
+    return True
+
+
+def _delta(
+    previous: PublishedStore, published: PublishedStore, changed: list[str]
+) -> tuple[Graph, Graph] | None:
+    """(triples to remove, triples to add) for the changed files; None when a triple to
+    remove may be stated by more files than it is worth asking."""
+    old, new = Graph(), Graph()
+    for name in changed:
+        old += previous.passing_graph(previous.unit(name))
+        new += published.passing_graph(published.unit(name))
+    removed, added = old - new, new - old
+    if any(isinstance(node, BNode) for triple in (*removed, *added) for node in triple):
+        return None  # a blank node is another node in every file: never removed by value
+    graphs: dict[str, Graph] = {}
+    for triple in list(removed):
+        sources = _sources(published, triple)
+        if sources is None:
+            return None
+        for source in sources - set(changed):
+            if source not in graphs:
+                graphs[source] = published.passing_graph(published.unit(source))
+            if triple in graphs[source]:
+                removed.remove(triple)
+                break
+    return removed, added
+
+
+def _sources(published: PublishedStore, triple) -> set[str] | None:
+    """The files of the version that may state ``triple``: those that declare or refer
+    to every thing it names (None when it names none, or each is named by too many)."""
+    found: set[str] | None = None
+    for node in triple:
+        thing = uris.kind_and_slug(str(node).split("#", 1)[0]) if isinstance(node, URIRef) else None
+        if thing is None:
+            continue
+        rows = published.archive.rows(
+            "SELECT source FROM things WHERE kind = ? AND slug = ?"
+            " UNION SELECT source FROM referrers WHERE kind = ? AND slug = ?"
+            f" LIMIT {MOST_SOURCES + 1}",
+            (*thing, *thing),
+        )
+        if len(rows) <= MOST_SOURCES:  # a thing named by more narrows nothing down
+            sources = {source for (source,) in rows}
+            found = sources if found is None else found & sources
+    return found
+
+
+def _quads(graph: Graph) -> Iterator[ox.Quad]:
+    """The triples as Oxigraph reads them from N-Triples (as the bulk loader did)."""
+    data = graph.serialize(format="nt", encoding="utf-8")
+    for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+        yield ox.Quad(triple.subject, triple.predicate, triple.object)
 
 
 def _ntriples(published: PublishedStore, log: Logger, started: float) -> Iterator[bytes]:
