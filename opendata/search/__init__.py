@@ -30,7 +30,7 @@ from .index import FILE_NAME, Index, build
 EXTENSION = "opendata.search"
 ARTEFACT = "search"
 # The index's file format; a service that changes it builds its own next to the old.
-FORMAT = "v2"
+FORMAT = "v3"
 KEEP_OPEN = 3  # versions whose index a process keeps open
 
 

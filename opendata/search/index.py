@@ -23,8 +23,11 @@ Schema:
   and a tier of fields that cannot hold every word of a search is not read;
 * ``text``: a contentless FTS5 table (``unicode61``, prefix indexes of 2 and 3
   characters) whose columns are ``documents.FIELDS``, filled with folded text
-  (``folding``), its rowids the ids of ``things``; the original texts stay in the
-  records, where snippets are cut;
+  (``folding``), and ``facets``, its rowids the ids of ``things``; the original texts
+  stay in the records, where snippets are cut. ``facets`` holds a word for each facet
+  value of the thing (``facet_word``), so a search with filters is one FTS5 query
+  whose words include the filters': FTS5 skips from one match of the rarest word to
+  the next instead of reading every match of the others;
 * ``meta``: counts and the facet counts of the lists without words, computed once.
 
 Building logs its progress every ``PROGRESS_SECONDS``: files read, then things
@@ -73,17 +76,23 @@ CREATE TABLE labels (
 CREATE TABLE terms (term TEXT PRIMARY KEY, fields INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE text USING fts5(
-    {", ".join(name for name, *_ in documents.FIELDS)},
+    {", ".join(name for name, *_ in documents.FIELDS)}, facets,
     content='', tokenize='unicode61 remove_diacritics 2', prefix='2 3'
 );
 """
 INDEXES = """
 CREATE INDEX things_by_kind ON things (kind);
-CREATE INDEX things_by_place ON things (place, kind);
-CREATE INDEX things_by_administration ON things (administration, kind);
-CREATE INDEX topics_by_value ON topics (facet, value, thing);
 CREATE INDEX topics_by_thing ON topics (thing, facet, value);
 """
+# The first character of the words of ``facets``: a private-use character, which
+# ``folding`` never leaves in a word, so no word of a search can match one of them.
+FACET_MARK = "\ue000"
+
+
+def facet_word(facet: str, value: str) -> str:
+    """The word of ``text.facets`` that says a thing has this facet value (letters and
+    digits after the mark, as FTS5's tokenizer keeps them whole)."""
+    return f"{FACET_MARK}{FACETS.index(facet)}{value.encode().hex()}"
 
 
 def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) -> Path:
@@ -185,7 +194,8 @@ def _insert_things(
     def flush() -> None:
         connection.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         connection.executemany(
-            f"INSERT INTO text (rowid, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})",
+            f"INSERT INTO text (rowid, {', '.join(columns)}, facets)"
+            f" VALUES (?{', ?' * (len(columns) + 1)})",
             texts,
         )
         connection.executemany("INSERT INTO topics VALUES (?, ?, ?)", topics)
@@ -196,7 +206,7 @@ def _insert_things(
         rows.append(
             (done, thing.kind, thing.slug, thing.parent, thing.place, thing.administration, themes)
         )
-        texts.append((done, *_columns(thing)))
+        texts.append((done, *_columns(thing), _facet_words(thing)))
         topics += [(done, "theme", theme) for theme in thing.themes]
         topics += [(done, "focus", focus) for focus in thing.focus]
         tally.add(thing)
@@ -218,6 +228,14 @@ def _columns(thing: documents.Thing) -> list[str]:
         else:
             values.append(folded_text(text for _, text in thing.texts.get(name, ())))
     return values
+
+
+def _facet_words(thing: documents.Thing) -> str:
+    values = [("kind", thing.kind), ("place", thing.place)]
+    values += [("administration", thing.administration)]
+    values += [("theme", theme) for theme in set(thing.themes)]
+    values += [("focus", focus) for focus in thing.focus]
+    return " ".join(facet_word(facet, value) for facet, value in values if value)
 
 
 def _insert_labels(connection: sqlite3.Connection, data: DataSet, labels: dict) -> None:
@@ -244,7 +262,7 @@ def _insert_terms(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, text, col)")
     connection.execute(
         f"INSERT INTO terms SELECT term, sum(CASE col {bits} END) FROM temp.vocabulary"
-        " GROUP BY term"
+        " WHERE col != 'facets' GROUP BY term"
     )
     connection.execute("DROP TABLE temp.vocabulary")
 
