@@ -16,8 +16,8 @@ import pytest
 from opendata import progress
 from opendata.records import load_directory
 from opendata.search import documents, query
+from opendata.search.folders import sort_key
 from opendata.search.folding import fold
-from opendata.search.index import name_key
 from opendata.sparql.engine import EXTENSION
 
 from .conftest import STATE_DIR, copy_administration, make_app
@@ -294,7 +294,12 @@ def test_filters_keep_exactly_the_things_that_have_them_in_order(tmp_path, filte
     if words:
         unfiltered = listed(f"q={quote(words)}")
     else:
-        unfiltered = [path for path, _ in sorted(things.items(), key=lambda t: name_key(t[1]))]
+        unfiltered = [
+            path
+            for path, _ in sorted(
+                things.items(), key=lambda t: sort_key(t[1].name.primary, t[1].slug)
+            )
+        ]
     expected = [path for path in unfiltered if FILTERED[filters](things[path])]
     found = listed(f"q={quote(words)}&{filters}" if words else filters)
     assert found == expected
