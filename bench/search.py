@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import resource
 import statistics
@@ -85,6 +86,11 @@ def timed(client, url: str) -> tuple[float, int, int]:
     return time.perf_counter() - started, response.status_code, len(response.data)
 
 
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes): other work shares the cores."""
+    return " ".join(f"{load:.1f}" for load in os.getloadavg())
+
+
 def children_cpu() -> float:
     """CPU seconds of the ended child processes (the folding processes)."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -129,6 +135,7 @@ def main() -> None:
     state = arguments.state or Path(tempfile.mkdtemp(prefix="opendata-search-state-"))
 
     loaded, built, built_cpu, folding_cpu, index_bytes = build_index(data_dir, state, log)
+    built_load = load_average()
 
     app = create_app(
         {
@@ -175,17 +182,18 @@ def main() -> None:
         return values[min(len(values) - 1, round(q * (len(values) - 1)))] * 1000
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    warm_load = load_average()
     print(f"\nsearch at {arguments.count:,} organisations ({data_dir})")
     print(f"  records loaded:        {loaded:8.1f} s")
     print(f"  index built:           {built:8.1f} s (CPU {built_cpu:.0f} s", end="")
     print(f" + {folding_cpu:.0f} s folding),", end=" ")
-    print(f"{index_bytes / 1e6:.0f} MB on disk")
+    print(f"{index_bytes / 1e6:.0f} MB on disk, load average after {built_load}")
     for (name, (seconds, _, _)), cpu_seconds in zip(cold.items(), cold_cpu, strict=True):
         print(f"  cold, first {name}: {seconds * 1000:.1f} ms (CPU {cpu_seconds * 1000:.0f} ms)")
     print(
         f"  warm, {len(times)} searches:  p50 {quantile(0.5):.1f} ms, p90 {quantile(0.9):.1f} ms,"
         f" p99 {quantile(0.99):.1f} ms, max {times[-1] * 1000:.1f} ms,"
-        f" mean {statistics.mean(times) * 1000:.1f} ms"
+        f" mean {statistics.mean(times) * 1000:.1f} ms (load average after {warm_load})"
     )
     first.sort()
     print(
