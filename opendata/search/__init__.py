@@ -2,6 +2,7 @@
 
 * ``folding``: German as people type it (case, ß, umlauts and their spelled-out forms);
 * ``documents``: records → the texts and facets of each thing;
+* ``folders``: the processes that fold the texts while an index is built;
 * ``index``: the SQLite FTS5 file of a data version, built and opened read-only;
 * ``query``: matching, ranking, paging and facet counts.
 

@@ -28,7 +28,7 @@ from .folding import folded_text, inner_parts
 
 # The directory that holds the ``opendata`` package, so that a child can import it.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-MOST_PROCESSES = 4
+MOST_PROCESSES = 4  # folding processes at most (one per core the build may use)
 STOP_SECONDS = 10.0
 COMMAND = [sys.executable, "-c", f"import sys; from {__name__} import serve; serve(sys.argv[1])"]
 
