@@ -161,12 +161,12 @@ def _found(connection, query: Query, filters: dict) -> Found:
     narrowed = " AND ".join(f'"{facet_word(facet, value)}"' for facet, value in filters.items())
     expression = _both(" AND ".join(match for match, _ in words), narrowed)
     ordered = array("q")
-    for match in _tiers(words) if words else [""]:
+    for match in _tiers(words, narrowed) if words else [narrowed]:
         ordered.extend(
             row[0]
             for row in connection.execute(
                 "SELECT rowid FROM text WHERE text MATCH ? ORDER BY rowid LIMIT ?",
-                (_both(match, narrowed), DEPTH - len(ordered)),
+                (match, DEPTH - len(ordered)),
             )
         )
         if len(ordered) >= DEPTH:
@@ -254,15 +254,17 @@ def _marks(words: list[tuple[str, int]]) -> list[tuple[str, str, bool]]:
     return found
 
 
-def _tiers(words: list[tuple[str, int]]) -> list[str]:
+def _tiers(words: list[tuple[str, int]], narrowed: str = "") -> list[str]:
     """The FTS5 queries of the tiers of a search (``_marks``, then the rest), best
-    first, each of the matching things in it and in no better one."""
+    first, each of the matching things in it and in no better one; with the filters
+    (``narrowed``) beside the tier's words, where FTS5 skips to the things that have
+    them (it reads a NOT query's matches one by one)."""
     every = " AND ".join(match for match, _ in words)
     found, better = [], {}  # the last tier of each kind read: it holds those before it
     for kind, mark, possible in [*_marks(words), ("rest", every, True)]:
         if not possible:
             continue
-        match = f"({every}) AND {mark}" if kind == "some" else mark
+        match = _both(f"({every}) AND {mark}" if kind == "some" else mark, narrowed)
         excluded = " OR ".join(f"({query})" for query in better.values())
         found.append(f"({match}) NOT ({excluded})" if excluded else match)
         better[kind] = mark
