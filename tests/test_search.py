@@ -6,16 +6,19 @@ Bildungsbüro). Expectations name what the YAML files say, spelled as there.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import re
+import sqlite3
 from urllib.parse import quote
 
 import pytest
 
 from opendata import progress
+from opendata.publishing import current_store
 from opendata.records import load_directory
-from opendata.search import documents, query
+from opendata.search import documents, folders, index_path, query
 from opendata.search.folders import sort_key
 from opendata.search.folding import fold
 from opendata.sparql.engine import EXTENSION
@@ -525,3 +528,25 @@ def test_a_new_data_version_is_searchable_once_it_is_live(tmp_path):
     # its index was built before it went live: the first search finds the new keyword
     assert results(client, "Lesefoerderung") == ["/doc/organization/bildungsbuero"]
     assert results(client, "Lebenslanges") == []
+
+
+def test_folding_processes_write_the_index_the_building_process_writes(tmp_path, monkeypatch):
+    """Large indexes are folded by processes of their own, small ones in place: the same
+    index either way."""
+    data = copy_administration(tmp_path / "data")
+
+    def contents(state: str) -> tuple[list, list]:
+        app = make_app(data, STATE_DIR=str(tmp_path / state), dumps_built=False)
+        with app.app_context():
+            path = index_path(app, current_store())
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.execute("CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, text, instance)")
+            things = db.execute("SELECT * FROM things ORDER BY rowid").fetchall()
+            words = db.execute("SELECT * FROM temp.words ORDER BY 1, 2, 3, 4").fetchall()
+        return things, words
+
+    here = contents("here")
+    monkeypatch.setattr(folders, "PROCESSES_FROM", 0)
+    assert isinstance(folders.for_things(1), folders.Folders)
+    assert contents("processes") == here
+    assert here[0] and here[1]

@@ -29,6 +29,9 @@ from .folding import folded_text, inner_parts
 # The directory that holds the ``opendata`` package, so that a child can import it.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MOST_PROCESSES = 4  # folding processes at most (one per core the build may use)
+# Below this many things an index is folded in the building process: starting a
+# process (an interpreter importing the package) costs more than folding them.
+PROCESSES_FROM = 10_000
 STOP_SECONDS = 10.0
 COMMAND = [sys.executable, "-c", f"import sys; from {__name__} import serve; serve(sys.argv[1])"]
 
@@ -116,6 +119,27 @@ class Folders:
                 raise RuntimeError(f"a folding process ended ({process.poll()})") from None
             answers.append((self._pending[worker].popleft(), answer))
         return answers
+
+
+class InProcess:
+    """What ``Folders`` does, done here: each batch is answered when it is submitted."""
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *_) -> None:
+        pass
+
+    def submit(self, tag: Hashable, task: str, items: list[tuple]) -> list[tuple[Hashable, list]]:
+        return [(tag, [TASKS[task](*item) for item in items])]
+
+    def finish(self) -> list[tuple[Hashable, list]]:
+        return []
+
+
+def for_things(count: int) -> Folders | InProcess:
+    """Folding processes for an index of ``count`` things, or none for a small one."""
+    return Folders() if count >= PROCESSES_FROM else InProcess()
 
 
 def serve(descriptor: str) -> None:

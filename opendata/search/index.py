@@ -55,7 +55,8 @@ from ..progress import Progress
 from ..readonly import ReadOnlyConnections
 from ..records import DATA_THEMES, DataSet
 from . import documents
-from .folders import Folders
+from .folders import Folders, InProcess
+from .folders import for_things as folders_for
 
 FILE_NAME = "index.sqlite"
 BATCH = 2_000  # things folded and written at a time
@@ -118,7 +119,7 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
             connection.execute(f"PRAGMA {pragma}")
         connection.executescript(SCHEMA)
         connection.execute("BEGIN")
-        with Folders() as folders:
+        with folders_for(len(names)) as folders:
             ids = _numbered(folders, names)
             reading = Progress(logger, len(data.units), f"{what}, files read")
             progress = Progress(logger, len(ids), f"{what}, things written")
@@ -164,7 +165,7 @@ def _names(data: DataSet) -> tuple[list[tuple[str, str]], dict[tuple[str, str], 
     return names, named
 
 
-def _numbered(folders: Folders, names: list[tuple[str, str]]) -> list[int]:
+def _numbered(folders: Folders | InProcess, names: list[tuple[str, str]]) -> list[int]:
     """The id of each thing: its place in name order (among equal names, in the order of
     the files), counted from 1."""
     keys: list[str] = []
@@ -218,7 +219,7 @@ def ranked(pairs: Iterable[tuple[str, int]]) -> dict:
 def _insert_things(
     connection: sqlite3.Connection,
     data: DataSet,
-    folders: Folders,
+    folders: Folders | InProcess,
     ids: list[int],
     progress: tuple[Progress, Progress],
 ) -> Tally:
