@@ -2,6 +2,7 @@
 
 * ``folding``: German as people type it (case, ß, umlauts and their spelled-out forms);
 * ``documents``: records → the texts and facets of each thing;
+* ``folders``: the processes that fold the texts while an index is built;
 * ``index``: the SQLite FTS5 file of a data version, built and opened read-only;
 * ``query``: matching, ranking, paging and facet counts.
 
@@ -30,7 +31,7 @@ from .index import FILE_NAME, Index, build
 EXTENSION = "opendata.search"
 ARTEFACT = "search"
 # The index's file format; a service that changes it builds its own next to the old.
-FORMAT = "v2"
+FORMAT = "v3"
 KEEP_OPEN = 3  # versions whose index a process keeps open
 
 

@@ -23,23 +23,31 @@ Schema:
   and a tier of fields that cannot hold every word of a search is not read;
 * ``text``: a contentless FTS5 table (``unicode61``, prefix indexes of 2 and 3
   characters) whose columns are ``documents.FIELDS``, filled with folded text
-  (``folding``), its rowids the ids of ``things``; the original texts stay in the
-  records, where snippets are cut;
+  (``folding``), and ``facets``, its rowids the ids of ``things``; the original texts
+  stay in the records, where snippets are cut. ``facets`` holds a word for each facet
+  value of the thing (``facet_word``), so a search with filters is one FTS5 query
+  whose words include the filters': FTS5 skips from one match of the rarest word to
+  the next instead of reading every match of the others;
 * ``meta``: counts and the facet counts of the lists without words, computed once.
 
-Building logs its progress every ``PROGRESS_SECONDS``: files read, then things
-written, each with the rate and the time left.
+Building puts the things in name order first (their names only), then reads each
+thing's texts, has folding processes fold them (``folders``: every core) and writes
+them under their ids on a thread of its own, logging its progress every
+``PROGRESS_SECONDS``: files read and things written, each with the rate and the time
+left.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import sqlite3
 import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +55,12 @@ from ..progress import Progress
 from ..readonly import ReadOnlyConnections
 from ..records import DATA_THEMES, DataSet
 from . import documents
-from .folding import folded_text, inner_parts
+from .folders import Folders, InProcess
+from .folders import for_things as folders_for
 
 FILE_NAME = "index.sqlite"
-BATCH = 2_000
+BATCH = 2_000  # things folded and written at a time
+SORT_BATCH = 50_000  # names folded at a time, to put things in name order
 FACETS = ("kind", "place", "administration", "theme", "focus")
 THEMES = DATA_THEMES  # bit i of ``things.themes``: the thing has theme THEMES[i]
 FACET_LIMIT = 10  # facet values a list shows (the most frequent; the selected one too)
@@ -73,17 +83,24 @@ CREATE TABLE labels (
 CREATE TABLE terms (term TEXT PRIMARY KEY, fields INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE text USING fts5(
-    {", ".join(name for name, *_ in documents.FIELDS)},
+    {", ".join(name for name, *_ in documents.FIELDS)}, facets,
     content='', tokenize='unicode61 remove_diacritics 2', prefix='2 3'
 );
 """
 INDEXES = """
 CREATE INDEX things_by_kind ON things (kind);
-CREATE INDEX things_by_place ON things (place, kind);
-CREATE INDEX things_by_administration ON things (administration, kind);
-CREATE INDEX topics_by_value ON topics (facet, value, thing);
 CREATE INDEX topics_by_thing ON topics (thing, facet, value);
 """
+# The first character of the words of ``facets``: a private-use character, which
+# ``folding`` never leaves in a word, so no word of a search can match one of them.
+FACET_MARK = "\ue000"
+
+
+@lru_cache(maxsize=1 << 16)  # places, themes and kinds repeat
+def facet_word(facet: str, value: str) -> str:
+    """The word of ``text.facets`` that says a thing has this facet value (letters and
+    digits after the mark, as FTS5's tokenizer keeps them whole)."""
+    return f"{FACET_MARK}{FACETS.index(facet)}{value.encode().hex()}"
 
 
 def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) -> Path:
@@ -95,21 +112,21 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
     path = directory / FILE_NAME
     what = f"search index of version {data.version}"
     started = time.monotonic()
-    reading = Progress(logger, len(data.units), f"{what}, files read")
-    # sorted() keeps the order of the files among equal names
-    found = sorted(documents.things(data, reading), key=name_key)
-    logger.info("%s: %s things read in %.1f s", what, f"{len(found):,}", _since(started))
-    progress = Progress(logger, len(found), f"{what}, things written")
-    connection = sqlite3.connect(path, isolation_level=None)
+    names, named = _names(data)
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
             connection.execute(f"PRAGMA {pragma}")
         connection.executescript(SCHEMA)
         connection.execute("BEGIN")
-        tally = _insert_things(connection, found, progress)
-        _insert_labels(connection, data, labels)
+        with folders_for(len(names)) as folders:
+            ids = _numbered(folders, names)
+            reading = Progress(logger, len(data.units), f"{what}, files read")
+            progress = Progress(logger, len(ids), f"{what}, things written")
+            tally = _insert_things(connection, data, folders, ids, (reading, progress))
+        _insert_labels(connection, named, labels)
         connection.execute("COMMIT")
-        progress(len(found), force=True)
+        progress(len(ids), force=True)
         logger.info("%s: merging the index", what)
         connection.executescript(INDEXES)
         connection.execute("INSERT INTO text(text) VALUES ('optimize')")
@@ -123,7 +140,7 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
     logger.info(
         "%s: %s things in %.1f s, %.1f MB",
         what,
-        f"{len(found):,}",
+        f"{len(ids):,}",
         _since(started),
         path.stat().st_size / 1e6,
     )
@@ -134,9 +151,33 @@ def _since(started: float) -> float:
     return time.monotonic() - started
 
 
-def name_key(thing: documents.Thing) -> str:
-    """Where a thing goes in name order: its folded German name (else its slug)."""
-    return folded_text([thing.name.primary]) or thing.slug
+def _names(data: DataSet) -> tuple[list[tuple[str, str]], dict[tuple[str, str], dict]]:
+    """The name and slug of each indexed thing, in the order ``documents.things`` gives
+    them; and the names of places, organisations and focus areas, by (facet, slug)."""
+    names, named = [], {}
+    for unit in data.units:
+        for kind, slug, _, record in unit.things():
+            if kind in documents.SEARCHED_KINDS:
+                names.append((documents.sort_name(record), slug))
+            facet = LABELLED.get(kind)
+            if facet is not None:
+                named[(facet, slug)] = record.name.values
+    return names, named
+
+
+def _numbered(folders: Folders | InProcess, names: list[tuple[str, str]]) -> list[int]:
+    """The id of each thing: its place in name order (among equal names, in the order of
+    the files), counted from 1."""
+    keys: list[str] = []
+    answers = []
+    for start in range(0, len(names), SORT_BATCH):
+        answers += folders.submit(start, "sort_key", names[start : start + SORT_BATCH])
+    for _, found in sorted([*answers, *folders.finish()], key=lambda answer: answer[0]):
+        keys += found
+    ids = [0] * len(keys)
+    for place, i in enumerate(sorted(range(len(keys)), key=keys.__getitem__), start=1):
+        ids[i] = place  # sorted() is stable
+    return ids
 
 
 class Tally:
@@ -176,58 +217,118 @@ def ranked(pairs: Iterable[tuple[str, int]]) -> dict:
 
 
 def _insert_things(
-    connection: sqlite3.Connection, found: list[documents.Thing], progress: Progress
+    connection: sqlite3.Connection,
+    data: DataSet,
+    folders: Folders | InProcess,
+    ids: list[int],
+    progress: tuple[Progress, Progress],
 ) -> Tally:
-    rows, texts, topics = [], [], []
+    """Read the things, have them folded and write them under their ids: each batch
+    goes to a folding process while the next is read, and its rows to the writer."""
     tally = Tally()
-    columns = [name for name, *_ in documents.FIELDS]
+    reading, written = progress
+    writer = _Writer(connection, written)
+    writer.start()
+    batch: list[documents.Thing] = []
+    read = 0
 
-    def flush() -> None:
-        connection.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        connection.executemany(
-            f"INSERT INTO text (rowid, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})",
-            texts,
-        )
-        connection.executemany("INSERT INTO topics VALUES (?, ?, ?)", topics)
-        rows.clear(), texts.clear(), topics.clear()
+    def write(answers: list) -> None:
+        for (first, things), folded in answers:
+            writer.put(_rows(ids[first : first + len(things)], things, folded))
 
-    for done, thing in enumerate(found, start=1):
-        themes = sum(1 << THEMES.index(theme) for theme in set(thing.themes))
-        rows.append(
-            (done, thing.kind, thing.slug, thing.parent, thing.place, thing.administration, themes)
-        )
-        texts.append((done, *_columns(thing)))
-        topics += [(done, "theme", theme) for theme in thing.themes]
-        topics += [(done, "focus", focus) for focus in thing.focus]
-        tally.add(thing)
-        if len(rows) >= BATCH:
-            flush()
-            progress(done)
-    flush()
+    try:
+        for read, thing in enumerate(documents.things(data, reading), start=1):
+            batch.append(thing)
+            tally.add(thing)
+            if len(batch) == BATCH:
+                write(folders.submit((read - BATCH, batch), "fold_thing", _texts(batch)))
+                batch = []
+        write(folders.submit((read - len(batch), batch), "fold_thing", _texts(batch)))
+        write(folders.finish())
+    finally:
+        writer.close()
+    if read != len(ids):  # the names were read from the same records
+        raise RuntimeError(f"{read} things read, {len(ids)} named")
     return tally
 
 
-def _columns(thing: documents.Thing) -> list[str]:
-    values = []
-    for name, *_ in documents.FIELDS:
-        if name in documents.PARTS_OF:
-            sources = documents.PARTS_OF[name]
-            values.append(
-                inner_parts(text for key in sources for _, text in thing.texts.get(key, ()))
-            )
-        else:
-            values.append(folded_text(text for _, text in thing.texts.get(name, ())))
-    return values
+def _texts(batch: list[documents.Thing]) -> list[tuple[documents.Texts]]:
+    return [(thing.texts,) for thing in batch]
 
 
-def _insert_labels(connection: sqlite3.Connection, data: DataSet, labels: dict) -> None:
-    """The names of places, organisations and focus areas (each as its file says)."""
-    found: dict[tuple[str, str], dict] = {}
-    for unit in data.units:
-        for kind, slug, _, record in unit.things():
-            facet = LABELLED.get(kind)
-            if facet is not None:
-                found[(facet, slug)] = record.name.values
+class _Writer(threading.Thread):
+    """Writes the rows of each batch on a thread of its own: SQLite works without
+    Python's lock, so it writes while the next batch is read. Rowids out of order make
+    FTS5 start a new segment; ``optimize`` merges them all."""
+
+    def __init__(self, connection: sqlite3.Connection, progress: Progress):
+        super().__init__(name="search index writer", daemon=True)
+        self.connection, self.progress = connection, progress
+        self.batches: queue.Queue = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.written = 0
+        columns = [name for name, *_ in documents.FIELDS]
+        self.text = (
+            f"INSERT INTO text (rowid, {', '.join(columns)}, facets)"
+            f" VALUES (?{', ?' * (len(columns) + 1)})"
+        )
+
+    def run(self) -> None:
+        while (rows := self.batches.get()) is not None:
+            if self.error is None:
+                try:
+                    self._write(*rows)
+                except BaseException as error:  # raised again in the reading thread
+                    self.error = error
+
+    def _write(self, things: list, texts: list, topics: list) -> None:
+        self.connection.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?)", things)
+        self.connection.executemany(self.text, texts)
+        self.connection.executemany("INSERT INTO topics VALUES (?, ?, ?)", topics)
+        self.written += len(things)
+        self.progress(self.written)
+
+    def put(self, rows: tuple[list, list, list]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.batches.put(rows)
+
+    def close(self) -> None:
+        """Wait until every batch is written; raise what writing raised."""
+        self.batches.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _rows(ids: list[int], things: list[documents.Thing], folded: list[list[str]]) -> tuple:
+    """The rows of ``things``, ``text`` and ``topics`` of a batch, in id order."""
+    rows, texts, topics = [], [], []
+    for id_, thing, columns in sorted(zip(ids, things, folded, strict=True), key=lambda r: r[0]):
+        themes = sum(1 << THEMES.index(theme) for theme in set(thing.themes))
+        rows.append(
+            (id_, thing.kind, thing.slug, thing.parent, thing.place, thing.administration, themes)
+        )
+        texts.append((id_, *columns, _facet_words(thing)))
+        topics += [(id_, "theme", theme) for theme in thing.themes]
+        topics += [(id_, "focus", focus) for focus in thing.focus]
+    return rows, texts, topics
+
+
+def _facet_words(thing: documents.Thing) -> str:
+    values = [("kind", thing.kind), ("place", thing.place)]
+    values += [("administration", thing.administration)]
+    values += [("theme", theme) for theme in set(thing.themes)]
+    values += [("focus", focus) for focus in thing.focus]
+    return " ".join(facet_word(facet, value) for facet, value in values if value)
+
+
+def _insert_labels(
+    connection: sqlite3.Connection, named: dict[tuple[str, str], dict], labels: dict
+) -> None:
+    """The names of places, organisations and focus areas (each as its file says), and
+    of the facet values ``labels`` names."""
+    found = dict(named)
     for facet, values in labels.items():
         for value, names in values.items():
             found[(facet, value)] = names
@@ -244,7 +345,7 @@ def _insert_terms(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, text, col)")
     connection.execute(
         f"INSERT INTO terms SELECT term, sum(CASE col {bits} END) FROM temp.vocabulary"
-        " GROUP BY term"
+        " WHERE col != 'facets' GROUP BY term"
     )
     connection.execute("DROP TABLE temp.vocabulary")
 

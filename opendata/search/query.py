@@ -24,6 +24,9 @@ so FTS5 streams their postings instead of merging all of them first. What a sear
 found (its first DEPTH results in order, the count, the facet counts) is kept per
 process (``Index.remembered``), so its further pages are slices of it.
 
+Filters are words of the FTS5 query too (``index.facet_word``): FTS5 reads only the
+things that have every word and every filter, whichever is rarest.
+
 Lists without words and with at most a kind (the home page, ``/search``) read the
 counts the index computed when it was built, and page through every thing.
 """
@@ -36,9 +39,8 @@ from dataclasses import dataclass, field
 
 from . import documents
 from .folding import Query
-from .index import FACET_LIMIT, FACETS, THEMES, Index, ranked
+from .index import FACET_LIMIT, FACETS, THEMES, Index, facet_word, ranked
 
-COLUMN_FACETS = ("kind", "place", "administration")  # columns of ``things``
 # Which labels table entry names the values of each facet.
 LABEL_FACET = {"place": "place", "administration": "organization", "focus": "focus",
                "theme": "theme"}  # fmt: skip
@@ -51,7 +53,6 @@ FACET_SCAN_LIMIT = 1_000
 MANY_VALUED = ("place", "administration", "focus")
 PREFIX_INDEXED = 3  # words this short are looked up in FTS5's prefix indexes
 EXPANDED = 200  # at most this many words of the index stand for a longer query word
-FEW = 500  # in lists without words, a filter leaving at most this many is applied first
 
 
 class SearchFailed(Exception):
@@ -152,60 +153,49 @@ def _listed(index: Index, connection, search: Search, kind: str | None) -> Resul
 
 
 def _found(connection, query: Query, filters: dict) -> Found:
+    """The results of a search with words or filters other than a kind: FTS5 reads
+    the matches of each tier, words and filters alike, in id (name) order."""
     words = _words(connection, query) if query else []
     if words is None:  # a word that begins no word of the index
         return Found(array("q"), 0, False, {})
-    expression = " AND ".join(match for match, _ in words)
-    # Without words, a filter that leaves a few things gives them. (With words, FTS5
-    # reads their matches: checking tiers row by row can cost a full read per row.)
-    among = _few(connection, filters) if filters and not words else None
-    if among is not None:
-        return _found_among(connection, filters, among)
+    narrowed = " AND ".join(f'"{facet_word(facet, value)}"' for facet, value in filters.items())
+    expression = _both(" AND ".join(match for match, _ in words), narrowed)
     ordered = array("q")
-    for match in _tiers(words) if words else [""]:
-        select, parameters = _select("t.id", match, filters)
+    for match in _tiers(words, narrowed) if words else [narrowed]:
         ordered.extend(
             row[0]
             for row in connection.execute(
-                f"{select} ORDER BY t.id LIMIT ?", [*parameters, DEPTH - len(ordered)]
+                "SELECT rowid FROM text WHERE text MATCH ? ORDER BY rowid LIMIT ?",
+                (match, DEPTH - len(ordered)),
             )
         )
         if len(ordered) >= DEPTH:
             break
-    if expression and not filters:  # counting up to the limit needs FTS5 only
-        total = connection.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM text WHERE text MATCH ? LIMIT {COUNT_LIMIT + 1})",
-            (expression,),
-        ).fetchone()[0]
-        if total > COUNT_LIMIT:
-            return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
-    select, parameters = _select("t.id, t.kind, t.themes", expression, filters)
-    return _counted(connection, ordered, f"{select} LIMIT {COUNT_LIMIT + 1}", parameters)
+    total = connection.execute(  # counting up to the limit needs FTS5 only
+        f"SELECT count(*) FROM (SELECT 1 FROM text WHERE text MATCH ? LIMIT {COUNT_LIMIT + 1})",
+        (expression,),
+    ).fetchone()[0]
+    if total > COUNT_LIMIT:
+        return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
+    return Found(ordered, total, False, _counted(connection, expression, total))
 
 
-def _found_among(connection, filters: dict, among: str) -> Found:
-    """A list without words whose filters leave a few things (``among``, ids)."""
-    select, parameters = _select("t.id", "", filters, among)
-    matched = [row[0] for row in connection.execute(f"{select} ORDER BY t.id", parameters)]
-    ids = ", ".join(map(str, matched)) or "NULL"
-    return _counted(
-        connection,
-        array("q", matched[:DEPTH]),
-        f"SELECT id, kind, themes FROM things WHERE id IN ({ids})",
-        [],
-    )
+def _both(first: str, second: str) -> str:
+    """Two FTS5 queries, both required (either may be empty)."""
+    return " AND ".join(f"({query})" for query in (first, second) if query)
 
 
-def _counted(connection, ordered: array, select: str, parameters: list) -> Found:
-    """What a search found: its results counted up to the limit, and their facets."""
+def _counted(connection, expression: str, total: int) -> dict:
+    """The facet counts of the ``total`` (at most COUNT_LIMIT) things that match."""
     connection.execute("DROP TABLE IF EXISTS temp.hits")
     connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
     try:
-        connection.execute(f"INSERT INTO temp.hits {select}", parameters)
-        total = connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-        if total > COUNT_LIMIT:
-            return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
-        return Found(ordered, total, False, facet_counts(connection, total))
+        connection.execute(
+            "INSERT INTO temp.hits SELECT t.id, t.kind, t.themes"
+            " FROM text CROSS JOIN things t ON t.id = text.rowid WHERE text MATCH ?",
+            (expression,),
+        )
+        return facet_counts(connection, total)
     finally:
         connection.execute("DROP TABLE IF EXISTS temp.hits")
 
@@ -264,63 +254,21 @@ def _marks(words: list[tuple[str, int]]) -> list[tuple[str, str, bool]]:
     return found
 
 
-def _tiers(words: list[tuple[str, int]]) -> list[str]:
+def _tiers(words: list[tuple[str, int]], narrowed: str = "") -> list[str]:
     """The FTS5 queries of the tiers of a search (``_marks``, then the rest), best
-    first, each of the matching things in it and in no better one."""
+    first, each of the matching things in it and in no better one; with the filters
+    (``narrowed``) beside the tier's words, where FTS5 skips to the things that have
+    them (it reads a NOT query's matches one by one)."""
     every = " AND ".join(match for match, _ in words)
     found, better = [], {}  # the last tier of each kind read: it holds those before it
     for kind, mark, possible in [*_marks(words), ("rest", every, True)]:
         if not possible:
             continue
-        match = f"({every}) AND {mark}" if kind == "some" else mark
+        match = _both(f"({every}) AND {mark}" if kind == "some" else mark, narrowed)
         excluded = " OR ".join(f"({query})" for query in better.values())
         found.append(f"({match}) NOT ({excluded})" if excluded else match)
         better[kind] = mark
     return found
-
-
-def _few(connection, filters: dict) -> str | None:
-    """The ids of the things a filter leaves, when it leaves at most FEW (as SQL, the
-    ids read from the index): the list then checks the other filters of each of these
-    rather than of every thing. None when every filter leaves more."""
-    for facet, value in filters.items():
-        if facet in COLUMN_FACETS:
-            select, parameters = f"SELECT id FROM things WHERE {facet} = ?", [value]
-        else:
-            select = "SELECT thing FROM topics WHERE facet = ? AND value = ?"
-            parameters = [facet, value]
-        ids = [row[0] for row in connection.execute(f"{select} LIMIT {FEW + 1}", parameters)]
-        if len(ids) <= FEW:
-            return ", ".join(map(str, ids)) or "NULL"
-    return None
-
-
-def _select(columns: str, match: str, filters: dict, among: str | None = None) -> tuple[str, list]:
-    """SELECT the columns of the things that match and pass the filters: FTS5 first
-    (it gives the matches in id order), or the things ``among`` (ids) first."""
-    conditions, parameters = [], []
-    if among is not None:
-        source = "things t CROSS JOIN text ON text.rowid = t.id" if match else "things t"
-        conditions.append(f"t.id IN ({among})")
-    elif match:
-        source = "text CROSS JOIN things t ON t.id = text.rowid"
-    else:
-        source = "things t"
-    if match:
-        conditions.append("text MATCH ?")
-        parameters.append(match)
-    for facet, value in filters.items():
-        if facet in COLUMN_FACETS:
-            conditions.append(f"t.{facet} = ?")
-            parameters.append(value)
-        else:
-            conditions.append(
-                "EXISTS (SELECT 1 FROM topics p WHERE p.thing = t.id AND p.facet = ?"
-                " AND p.value = ?)"
-            )
-            parameters += [facet, value]
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    return f"SELECT {columns} FROM {source} {where}", parameters
 
 
 def _rows(connection, ids: tuple[int, ...]) -> list[tuple]:
