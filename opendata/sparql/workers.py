@@ -109,6 +109,10 @@ class WorkerPool:
         """Process ids of the idle processes (for monitoring and tests)."""
         return [worker.process.pid for worker in list(self._idle.queue)]
 
+    def ready(self) -> int:
+        """How many processes wait for a task now."""
+        return self._idle.qsize()
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
