@@ -13,10 +13,10 @@ from collections.abc import Callable
 from flask import Flask
 
 from .. import preparing
+from ..preparing import Preparer
 from ..remote import StoreError
 from ..store import PublishedStore
 
-Preparer = Callable[[Flask, PublishedStore], None]
 # Functions (app, store) that build what a new data version needs on disk before it
 # goes live (its search index, its dumps, …): see ``prepare`` and opendata.artefacts.
 PREPARERS = "opendata.preparers"
