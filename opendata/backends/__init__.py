@@ -72,5 +72,6 @@ def init_app(app: Flask) -> None:
     backend = backend_class(app.config["STORE"])(app)
     app.extensions[EXTENSION] = backend
     engines = Engines.init_app(app, backend.query_engine)
+    on_new_version(app, engines.prepare, here=True)  # after the SPARQL store is built
     on_live(app, engines.renew)
     backend.watch()

@@ -11,8 +11,9 @@ limits.
 The backend (``opendata.backends``) says which engine serves its data. One engine
 serves one data version: when the data is republished, the engine of the new
 version replaces the old one, which is closed. A server starts the engine of the
-live version eagerly (``start_eagerly``): when a worker starts and as soon as a new
-version went live, so that no query waits for query processes to start; elsewhere
+live version eagerly (``start_eagerly``): when a worker starts, and for a new version
+before it goes live (``Engines.prepare``), so that no query waits for query processes
+to start; elsewhere
 (tools, tests) an engine is built by the first query that needs it.
 """
 
@@ -146,6 +147,7 @@ class Engines:
         self.limits = limits
         self._factory = factory
         self._engine: QueryEngine | None = None
+        self._next: QueryEngine | None = None  # of the version about to go live
         self._lock = threading.Lock()
         self.eager = False  # a server: the live version's engine is started before queries
 
@@ -154,10 +156,24 @@ class Engines:
             engine = self._engine
             # A process forked from the one that built the engine must not share its pool.
             if engine is None or engine.pid != os.getpid() or engine.version != store.version:
-                if engine is not None and engine.pid == os.getpid():
-                    engine.close()
-                engine = self._engine = self._factory(store, self.limits)
+                self._close(engine)
+                engine, self._next = self._next, None
+                if engine is None or engine.pid != os.getpid() or engine.version != store.version:
+                    self._close(engine)
+                    engine = self._factory(store, self.limits)
+                self._engine = engine
             return engine
+
+    def prepare(self, app: Flask, store: PublishedStore) -> None:
+        """A preparer, last of all: in a server, start the engine of a version about to
+        go live, so that its processes are ready when it is."""
+        if not self.eager:
+            return
+        with self._lock:
+            if self._next is not None and self._next.version == store.version:
+                return
+            self._close(self._next)
+            self._next = self._factory(store, self.limits)
 
     def renew(self, store: PublishedStore) -> None:
         """A new version went live: start its engine now in a server, or wherever the
@@ -179,9 +195,15 @@ class Engines:
 
     def close(self) -> None:
         with self._lock:
-            if self._engine is not None and self._engine.pid == os.getpid():
-                self._engine.close()
-            self._engine = None
+            self._close(self._engine)
+            self._close(self._next)
+            self._engine = self._next = None
+
+    @staticmethod
+    def _close(engine: QueryEngine | None) -> None:
+        """Close an engine of this process (one inherited through a fork is its parent's)."""
+        if engine is not None and engine.pid == os.getpid():
+            engine.close()
 
     def _after_fork(self) -> None:
         self._lock = threading.Lock()  # a lock held at fork time would stay held
