@@ -124,6 +124,10 @@ class OxigraphEngine:
         """How many query processes wait for a query now."""
         return self.pool.ready()
 
+    def wait_until_ready(self) -> None:
+        """Wait until every query process has opened the store (or START_ALLOWANCE)."""
+        self.pool.wait_until_ready(START_ALLOWANCE)
+
     def close(self) -> None:
         self.pool.close()
 
@@ -166,14 +170,18 @@ class Engines:
 
     def prepare(self, app: Flask, store: PublishedStore) -> None:
         """A preparer, last of all: in a server, start the engine of a version about to
-        go live, so that its processes are ready when it is."""
+        go live and wait until its processes are ready (on a busy machine a process
+        may take seconds to start), so that its first query does not wait."""
         if not self.eager:
             return
         with self._lock:
-            if self._next is not None and self._next.version == store.version:
-                return
-            self._close(self._next)
-            self._next = self._factory(store, self.limits)
+            if self._next is None or self._next.version != store.version:
+                self._close(self._next)
+                self._next = self._factory(store, self.limits)
+            engine = self._next
+        wait = getattr(engine, "wait_until_ready", None)
+        if wait is not None:
+            wait()
 
     def renew(self, store: PublishedStore) -> None:
         """A new version went live: start its engine now in a server, or wherever the
