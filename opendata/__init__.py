@@ -45,7 +45,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     search.init_app(app)  # before the backend: it builds each version's index first
     backends.on_new_version(app, statistics.prepare)  # VoID's figures, before going live
     backends.on_new_version(app, sitemaps.prepare)  # the sitemap index's days, likewise
-    backends.on_new_version(app, artefacts.prepare)  # old versions make room for the new
+    # old versions make room for the new; this process knows which one it serves
+    backends.on_new_version(app, artefacts.prepare, here=True)
     backends.on_new_version(app, dumps.start_building)
     backends.init_app(app)
     errors.init_app(app)

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import artefacts, create_app, dumps
+from . import artefacts, create_app, dumps, preparing
 from .announcements import NotAnnounced
 from .backends import backend_class
 from .config import Defaults
@@ -78,6 +78,8 @@ def build(data_dir: Path | None) -> None:
     version go into OPENDATA_STATE_DIR, exactly as a starting service builds them.
     A service started afterwards on the same files opens them within seconds instead
     of building for minutes in its first worker (at national scale: run it first).
+    Beyond OPENDATA_ARCHIVE_IN_CHILD_FILES files, a child process builds them, as in
+    the service.
     """
     overrides = {"DATA_DIR": str(_data_dir(data_dir)), "RELOAD_INTERVAL": 0}
     try:
@@ -85,6 +87,7 @@ def build(data_dir: Path | None) -> None:
     except InvalidData as error:
         _report(error)
     dumps.wait_until_built(app)
+    preparing.wait_until_built(app)
     with app.app_context():
         version = current_store().version
     click.echo(f"built data version {version} in {artefacts.state_dir(app)}.")

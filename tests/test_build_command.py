@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from click.testing import CliRunner
 
 from opendata.cli import main
@@ -11,9 +12,13 @@ from opendata.cli import main
 from .conftest import copy_data, make_app
 
 
-def test_build_makes_every_artefact_that_a_starting_service_then_opens(tmp_path, caplog):
+@pytest.mark.parametrize("in_child", [False, True], ids=["here", "in a child process"])
+def test_build_makes_every_artefact_that_a_starting_service_then_opens(tmp_path, caplog, in_child):
     data, state = copy_data(tmp_path / "data"), tmp_path / "state"
-    result = CliRunner().invoke(main, ["build", str(data)], env={"OPENDATA_STATE_DIR": str(state)})
+    env = {"OPENDATA_STATE_DIR": str(state)}
+    if in_child:
+        env["OPENDATA_ARCHIVE_IN_CHILD_FILES"] = "0"
+    result = CliRunner().invoke(main, ["build", str(data)], env=env)
     assert result.exit_code == 0, result.output
     [version] = [path.name for path in (state / "versions").iterdir()]
     assert f"built data version {version}" in result.output

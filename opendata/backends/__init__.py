@@ -33,7 +33,7 @@ from ..sparql.engine import Engines, Limits, QueryEngine
 from ..store import PublishedStore
 from .files import FileBackend
 from .store import StoreBackend
-from .watching import freeze_loaded_data, on_new_version
+from .watching import freeze_loaded_data, on_live, on_new_version
 
 __all__ = ["BACKENDS", "Backend", "freeze_loaded_data", "init_app", "on_new_version"]
 
@@ -71,5 +71,7 @@ def init_app(app: Flask) -> None:
         app.config["BASE_URI"] = uris.normalise_base(app.config["BASE_URI"])
     backend = backend_class(app.config["STORE"])(app)
     app.extensions[EXTENSION] = backend
-    Engines.init_app(app, backend.query_engine)
+    engines = Engines.init_app(app, backend.query_engine)
+    on_new_version(app, engines.prepare, here=True)  # after the SPARQL store is built
+    on_live(app, engines.renew)
     backend.watch()

@@ -12,25 +12,45 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from .. import preparing
+from ..preparing import Preparer
 from ..remote import StoreError
 from ..store import PublishedStore
 
 # Functions (app, store) that build what a new data version needs on disk before it
 # goes live (its search index, its dumps, …): see ``prepare`` and opendata.artefacts.
 PREPARERS = "opendata.preparers"
+# Functions (store) run once a new version went live in this process (``Watched.check``).
+LIVE_HOOKS = "opendata.went_live"
 
 
-def on_new_version(app: Flask, prepare: Callable[[Flask, PublishedStore], None]) -> None:
-    """Register ``prepare(app, store)``, run for every version before it goes live."""
-    app.extensions.setdefault(PREPARERS, []).append(prepare)
+def on_new_version(app: Flask, prepare: Preparer, here: bool = False) -> None:
+    """Register ``prepare(app, store)``, run for every version before it goes live.
+
+    ``here``: always in this process (it concerns this process, not the version's
+    artefacts); the others may run in a child process (``opendata.preparing``).
+    """
+    app.extensions.setdefault(PREPARERS, []).append((prepare, here))
+
+
+def on_live(app: Flask, hook: Callable[[PublishedStore], None]) -> None:
+    """Register ``hook(store)``, run in the watcher once a new version went live."""
+    app.extensions.setdefault(LIVE_HOOKS, []).append(hook)
 
 
 def prepare(app: Flask, store: PublishedStore) -> PublishedStore:
     """Run every registered preparer for a version that is about to go live.
 
     Off the request path: at start-up, or in the thread that found the new version.
+    A large version's artefacts are built by a child process, so that this one never
+    reads every record (``opendata.preparing``).
     """
-    for preparer in app.extensions.get(PREPARERS, ()):
+    registered = app.extensions.get(PREPARERS, ())
+    movable = [preparer for preparer, here in registered if not here]
+    if preparing.in_child(app, store, movable):
+        preparing.build_in_child(app, store, movable)
+        registered = [(preparer, here) for preparer, here in registered if here]
+    for preparer, _ in registered:
         preparer(app, store)
     return store
 
@@ -79,11 +99,18 @@ class Watched:
     def check(self) -> None:
         """Look for a new version; failures are logged, never end the watcher."""
         try:
-            self.refresh()
+            if self.refresh():
+                self.went_live()
         except StoreError:
             pass  # reported once per outage by the backend itself
         except Exception:
             self.app.logger.exception("looking for new data failed")
+
+    def went_live(self) -> None:
+        """Run the hooks of ``on_live`` for the version this process serves now."""
+        store = self.current()
+        for hook in self.app.extensions.get(LIVE_HOOKS, ()):
+            hook(store)
 
 
 def freeze_loaded_data() -> None:

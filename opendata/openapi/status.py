@@ -6,7 +6,7 @@ from .bodies import content, error, get
 
 STATUS = {
     "type": "object",
-    "required": ["backend", "version", "sequence"],
+    "required": ["backend", "version", "sequence", "query_processes"],
     "properties": {
         "backend": {"enum": ["memory", "sparql"], "description": "OPENDATA_STORE"},
         "version": {"type": "string", "description": "The data version this process serves."},
@@ -15,6 +15,13 @@ STATUS = {
             "minimum": 0,
             "description": "On the SPARQL store backend, the publish sequence number of "
             "the version (versions are ordered by it); null on the default backend.",
+        },
+        "query_processes": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "description": "SPARQL query processes of the answering process that are "
+            "ready for this version and idle; a server starts them before the first "
+            "query. Null on the SPARQL store backend (the store evaluates queries).",
         },
     },
 }

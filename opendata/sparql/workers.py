@@ -81,6 +81,8 @@ class WorkerPool:
         self._ready = ready
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._started = threading.Condition(self._lock)  # a process became idle
+        self._size = size
         self._closed = False
         for _ in range(size):
             self._replace()
@@ -109,9 +111,21 @@ class WorkerPool:
         """Process ids of the idle processes (for monitoring and tests)."""
         return [worker.process.pid for worker in list(self._idle.queue)]
 
+    def ready(self) -> int:
+        """How many processes wait for a task now."""
+        return self._idle.qsize()
+
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Wait (at most timeout seconds) until every process of the pool waits for a task."""
+        with self._started:
+            return self._started.wait_for(
+                lambda: self._closed or self._idle.qsize() >= self._size, timeout
+            )
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._started.notify_all()
         while True:
             try:
                 self._idle.get_nowait().stop()
@@ -140,6 +154,7 @@ class WorkerPool:
                 with self._lock:
                     if not self._closed:
                         self._idle.put(worker)
+                        self._started.notify_all()
                         return
                 worker.stop()
                 return

@@ -11,16 +11,19 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from ..publishing import current_store, publication
+from ..sparql.engine import current_engines
 
 bp = Blueprint("status", __name__)
 
 
 @bp.get("/status")
 def status() -> Response:
+    store = current_store()
     response = jsonify(
         backend=current_app.config["STORE"],
-        version=current_store().version,
+        version=store.version,
         sequence=publication().sequence(),
+        query_processes=current_engines().ready(store),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
