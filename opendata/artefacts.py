@@ -13,8 +13,8 @@ builds). An artefact lives in ``{STATE_DIR}/versions/{version}/{name}``:
 * old versions are removed when a newer one is prepared (``remove_old_versions``):
   all but the ``KEEP_VERSIONS`` newest, never the one a process of this application
   serves, nor one being built. A version directory is first renamed out of the way in
-  one step, then deleted: a process never finds a half-deleted version, and files it
-  has open stay readable until it closes them.
+  one step, then deleted in the background: a process never finds a half-deleted
+  version, and files it has open stay readable until it closes them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,7 +155,11 @@ def _remove(directory: Path) -> bool:
         except OSError:
             trash.rmdir()
             return False
-    shutil.rmtree(trash, ignore_errors=True)
+    # Deleting gigabytes takes seconds that a new version need not wait for; what a
+    # process leaves when it ends is removed with the next old version.
+    threading.Thread(
+        target=shutil.rmtree, args=(trash, True), name="removing an old version", daemon=True
+    ).start()
     return True
 
 

@@ -10,6 +10,7 @@ import logging
 from opendata import dumps
 
 from .conftest import copy_data, make_app
+from .servers import wait_until
 from .test_reload import edit
 
 SOURCE = "bildungsbuero-dessau-rosslau.yaml"
@@ -39,7 +40,8 @@ def test_versions_older_than_the_live_one_and_the_one_before_are_removed(tmp_pat
         third = publish_next(app, data, 1)
     assert on_disk(state) == {second, third}
     assert f"removed the artefacts of old data versions: {first}" in caplog.text
-    assert not list((state / "versions").glob(".trash-*"))
+    versions = state / "versions"  # the old one is deleted in the background
+    wait_until(lambda: not list(versions.glob(".trash-*")), "the old version to be deleted")
     doc = client.get("/doc/organization/bildungsbuero.ttl").get_data(as_text=True)
     assert ADDRESSES[2] in doc
     for path in ("/dumps/all.nt", "/dumps/organization/bildungsbuero.nt", "/.well-known/void"):
