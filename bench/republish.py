@@ -23,7 +23,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 
-from opendata import create_app, deriving, dumps
+from opendata import create_app, deriving, dumps, preparing
 from opendata.backends.watching import PREPARERS
 from opendata.publishing import EXTENSION
 
@@ -76,13 +76,19 @@ def main() -> None:
     backend = app.extensions[EXTENSION]
     print(f"opened version {backend.store.version} in {time.monotonic() - started:.1f} s")
     stages: list[tuple[str, float]] = []
-    named = {
-        f"{p.__module__.removeprefix('opendata.')}.{p.__name__}": p
-        for p in app.extensions[PREPARERS]
-    }
-    app.extensions[PREPARERS] = [
-        timed(stage, p, stages) for stage, p in named.items() if stage not in arguments.without
+    named = [
+        (f"{p.__module__.removeprefix('opendata.')}.{p.__name__}", p, here)
+        for p, here in app.extensions[PREPARERS]
     ]
+    app.extensions[PREPARERS] = [
+        (timed(stage, p, stages), here)
+        for stage, p, here in named
+        if stage not in arguments.without
+    ]
+    # beyond OPENDATA_ARCHIVE_IN_CHILD_FILES files a child runs the preparers: one stage
+    preparing.build_in_child = timed(
+        "preparing.build_in_child (the preparers)", preparing.build_in_child, stages
+    )
     deriving.look = timed("deriving.look (stat, read changed files)", deriving.look, stages)
     deriving.derive = timed("deriving.derive (validate, archive)", deriving.derive, stages)
     names = sorted(p.name for p in arguments.data.glob("*.yaml"))
