@@ -25,6 +25,7 @@ from flask import Flask
 from rdflib import URIRef
 
 from . import artefacts
+from .progress import Progress
 from .records import Organization, Unit
 from .store import PublishedStore
 from .vocabulary import PREFIXES, RDF
@@ -32,7 +33,6 @@ from .vocabulary import PREFIXES, RDF
 ARTEFACT = "statistics"
 WHOLE = "whole.json"
 PARTS = "organizations.json"
-PROGRESS_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,8 @@ def count(app: Flask, store: PublishedStore, directory: Path) -> None:
 
 
 def _count(store: PublishedStore, log: Logger, directory: Path) -> None:
-    started = reported = time.monotonic()
     units = store.data.units
+    progress = Progress(log, len(units), f"counting data version {store.version}, files")
     totals = Totals()
     parts: dict[str, int] = {}
     for done, unit in enumerate(units, 1):
@@ -96,22 +96,14 @@ def _count(store: PublishedStore, log: Logger, directory: Path) -> None:
         totals.add(figures, 1)
         if figures.part:
             parts[figures.part[0]] = figures.part[1]
-        if time.monotonic() - reported >= PROGRESS_SECONDS:
-            reported = time.monotonic()
-            log.info(
-                "counting data version %s: %d of %d files, %.0f files/s",
-                store.version,
-                done,
-                len(units),
-                done / (reported - started),
-            )
+        progress(done)
     _write(directory, totals, parts)
     log.info(
         "counted data version %s: %d triples, %d things in %.1f s",
         store.version,
         totals.triples,
         totals.entities,
-        time.monotonic() - started,
+        time.monotonic() - progress.started,
     )
 
 
