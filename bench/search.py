@@ -40,7 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate import WORDS, generate
-from opendata import artefacts, create_app
+from opendata import archive, artefacts, create_app
+from opendata.archive import ArchivedData
 from opendata.records import load_directory
 from opendata.search import ARTEFACT, FORMAT, theme_labels
 from opendata.search.index import build
@@ -92,7 +93,7 @@ def load_average() -> str:
 
 
 def children_cpu() -> float:
-    """CPU seconds of the ended child processes (the folding processes)."""
+    """CPU seconds of the ended child processes (the processes that write segments)."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
 
@@ -100,19 +101,25 @@ def children_cpu() -> float:
 def build_index(
     data_dir: Path, state: Path, log: logging.Logger
 ) -> tuple[float, float, float, float, int]:
-    """Load the records and build their index as a new version would: (seconds to load,
-    seconds to build, CPU seconds to build in this process and in its folding
-    processes, bytes on disk)."""
+    """Load and archive the records and build their index as a new version would:
+    (seconds to load and archive, seconds to build, CPU seconds to build in this
+    process and in its segments' processes, bytes on disk)."""
     started = time.perf_counter()
     data = load_directory(data_dir)
+    version = state / "versions" / data.version
+    records = version / archive.ARTEFACT  # where the service finds them
+    artefacts.build_once(records, lambda work: archive.build(data, work, log))
+    archived = ArchivedData(archive.Archive(records, data.version))
     loaded = time.perf_counter() - started
-    log.info("loaded the records in %.0f s", loaded)
-    directory = state / "versions" / data.version / ARTEFACT / FORMAT
-    started, cpu, folding = time.perf_counter(), time.process_time(), children_cpu()
-    artefacts.build_once(directory, lambda work: build(data, work, log, {"theme": theme_labels()}))
+    log.info("loaded and archived the records in %.0f s", loaded)
+    directory = version / ARTEFACT / FORMAT
+    started, cpu, children = time.perf_counter(), time.process_time(), children_cpu()
+    artefacts.build_once(
+        directory, lambda work: build(archived, work, log, {"theme": theme_labels()})
+    )
     built, built_cpu = time.perf_counter() - started, time.process_time() - cpu
     size = sum(p.stat().st_size for p in directory.iterdir() if p.is_file())
-    return loaded, built, built_cpu, children_cpu() - folding, size
+    return loaded, built, built_cpu, children_cpu() - children, size
 
 
 def main() -> None:
@@ -134,7 +141,7 @@ def main() -> None:
         )
     state = arguments.state or Path(tempfile.mkdtemp(prefix="opendata-search-state-"))
 
-    loaded, built, built_cpu, folding_cpu, index_bytes = build_index(data_dir, state, log)
+    loaded, built, built_cpu, segments_cpu, index_bytes = build_index(data_dir, state, log)
     built_load = load_average()
 
     app = create_app(
@@ -186,7 +193,7 @@ def main() -> None:
     print(f"\nsearch at {arguments.count:,} organisations ({data_dir})")
     print(f"  records loaded:        {loaded:8.1f} s")
     print(f"  index built:           {built:8.1f} s (CPU {built_cpu:.0f} s", end="")
-    print(f" + {folding_cpu:.0f} s folding),", end=" ")
+    print(f" + {segments_cpu:.0f} s in its segments' processes),", end=" ")
     print(f"{index_bytes / 1e6:.0f} MB on disk, load average after {built_load}")
     for (name, (seconds, _, _)), cpu_seconds in zip(cold.items(), cold_cpu, strict=True):
         print(f"  cold, first {name}: {seconds * 1000:.1f} ms (CPU {cpu_seconds * 1000:.0f} ms)")

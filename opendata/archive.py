@@ -395,13 +395,14 @@ class Archive:
             raise KeyError(source)
         return pickle.loads(rows[0][0])
 
-    def units(self) -> Iterator[Unit]:
-        """Every file's records in order (shared files first), a batch at a time."""
-        last = -1
+    def units(self, positions: range | None = None) -> Iterator[Unit]:
+        """Every file's records in order (shared files first), or those of the files
+        at ``positions``, a batch at a time."""
+        last, end = (-1, 1 << 62) if positions is None else (positions.start - 1, positions.stop)
         while rows := self.rows(
-            "SELECT position, record FROM units WHERE position > ?"
+            "SELECT position, record FROM units WHERE position > ? AND position < ?"
             f" ORDER BY position LIMIT {BATCH}",
-            (last,),
+            (last, end),
         ):
             for _, record in rows:
                 yield pickle.loads(record)

@@ -17,9 +17,10 @@ from pathlib import Path
 class ReadOnlyConnections:
     """A connection per thread of this process to one immutable SQLite file."""
 
-    def __init__(self, path: Path, cache_kib: int):
-        self.uri = f"file:{path}?mode=ro&immutable=1"
+    def __init__(self, path: Path, cache_kib: int, attached: dict[str, Path] | None = None):
+        self.uri = uri(path)
         self.cache_kib = cache_kib  # SQLite's own page cache; the OS caches the file too
+        self.attached = attached or {}  # schema name → another such file
         self._local = threading.local()
         self._pid = os.getpid()
 
@@ -30,5 +31,12 @@ class ReadOnlyConnections:
         if found is None:
             found = sqlite3.connect(self.uri, uri=True, isolation_level=None)
             found.execute(f"PRAGMA cache_size=-{int(self.cache_kib)}")
+            for name, path in self.attached.items():
+                found.execute(f"ATTACH DATABASE ? AS {name}", (uri(path),))
             self._local.connection = found
         return found
+
+
+def uri(path: Path) -> str:
+    """The URI that opens an immutable file read-only."""
+    return f"file:{path}?mode=ro&immutable=1"

@@ -15,7 +15,7 @@ import yaml
 from rdflib import Graph
 
 from bench.generate import generate
-from opendata import artefacts, statistics
+from opendata import artefacts, search, statistics
 from opendata.records import InvalidData, load_directory
 from opendata.sparql import building
 from opendata.sparql.engine import EXTENSION as SPARQL
@@ -26,6 +26,19 @@ OFFICE = "bildungsbuero-dessau-rosslau.yaml"
 # A sitemap index of parts of 20 pages, as one of 50,000 pages is at national scale.
 SMALL_SITEMAPS = {"SITEMAP_MAX_URLS": 20}
 SHARED = "stadt-dessau-rosslau.yaml"
+# Searches of every kind: words in names and elsewhere, a prefix, filters, lists.
+SEARCHES = [
+    "q=bildung",
+    "q=neustadt",
+    "q=beispielstadt",
+    "q=neu",
+    "q=rosslau+bildung",
+    "q=bildung&kind=programme",
+    "q=bildung&place=dessau-rosslau",
+    "kind=organization",
+    "kind=person&page=2",
+    "",
+]
 
 
 @pytest.fixture
@@ -103,7 +116,19 @@ def served(app) -> dict[str, object]:
         assert response.status_code == 200, path
         answers[path] = response.get_data()
     answers["datasets"] = statistics.organization_triples(app, store)
+    for query in SEARCHES:
+        for language in ("de", "en"):
+            response = client.get(f"/search?{query}", headers={"Accept-Language": language})
+            assert response.status_code == 200, query
+            answers[f"/search?{query} {language}"] = response.get_data()
     return answers
+
+
+def search_changes(app) -> bool:
+    """Whether the live version's search index was derived from the previous one's."""
+    store = app.extensions["opendata"].store
+    directory = artefacts.path_of(app, store.version, search.ARTEFACT) / search.FORMAT
+    return (directory / search.deriving.CHANGES).exists()
 
 
 def assert_as_full_build(live, data: Path, tmp_path: Path) -> None:
@@ -142,6 +167,23 @@ def test_a_changed_office_is_derived_and_serves_what_a_full_build_serves(live, d
     assert "Bildungsbüro Neustadt 2" in page and "Bildungsbüro Beispielstadt 2" not in page
     store = live.extensions["opendata"].store
     assert artefacts.is_complete(artefacts.path_of(live, store.version, building.ARTEFACT))
+    found = live.test_client().get("/search?q=neustadt").get_data(as_text=True)
+    assert "/doc/organization/buero-n2" in found
+    assert search_changes(live), "the search index was derived"
+    assert_as_full_build(live, data, tmp_path)
+
+
+def test_a_version_is_derived_from_a_derived_one(live, data, tmp_path):
+    edit(data / "org-00002.yaml", "Bildungsbüro Beispielstadt 2", "Amt Neustadt 2")
+    assert republished(live) and derived(live)
+    second = live.extensions["opendata"].store.version
+    edit(data / "org-00003.yaml", "Bildungsbüro Beispielstadt 3", "Zentrum Neustadt 3")
+    edit(data / "org-00002.yaml", "Amt Neustadt 2", "Bildungsbüro Beispielstadt 2")
+    assert republished(live)
+    assert derived(live) == (second, ["org-00002.yaml", "org-00003.yaml"])
+    assert search_changes(live)
+    found = live.test_client().get("/search?q=neustadt").get_data(as_text=True)
+    assert "/doc/organization/buero-n3" in found and "/doc/organization/buero-n2" not in found
     assert_as_full_build(live, data, tmp_path)
 
 

@@ -18,9 +18,9 @@ import pytest
 from opendata import progress
 from opendata.publishing import current_store
 from opendata.records import load_directory
-from opendata.search import documents, folders, index_path, query
-from opendata.search.folders import sort_key
+from opendata.search import documents, index_path, query, segments
 from opendata.search.folding import fold
+from opendata.search.segments import sort_key
 from opendata.sparql.engine import EXTENSION
 
 from .conftest import STATE_DIR, copy_administration, make_app
@@ -530,23 +530,29 @@ def test_a_new_data_version_is_searchable_once_it_is_live(tmp_path):
     assert results(client, "Lebenslanges") == []
 
 
-def test_folding_processes_write_the_index_the_building_process_writes(tmp_path, monkeypatch):
-    """Large indexes are folded by processes of their own, small ones in place: the same
-    index either way."""
+def test_processes_write_the_index_the_building_process_writes(tmp_path, monkeypatch):
+    """Large indexes are written by processes of their own, a segment each, small ones
+    in place: the same things and words either way."""
     data = copy_administration(tmp_path / "data")
 
-    def contents(state: str) -> tuple[list, list]:
+    def contents(state: str) -> tuple[int, list, list]:
         app = make_app(data, STATE_DIR=str(tmp_path / state), dumps_built=False)
         with app.app_context():
             path = index_path(app, current_store())
+        files = sorted(path.parent.glob("segment-*.sqlite"))
         with contextlib.closing(sqlite3.connect(path)) as db:
-            db.execute("CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, text, instance)")
-            things = db.execute("SELECT * FROM things ORDER BY rowid").fetchall()
-            words = db.execute("SELECT * FROM temp.words ORDER BY 1, 2, 3, 4").fetchall()
-        return things, words
+            things = db.execute("SELECT * FROM things ORDER BY id").fetchall()
+        words = []
+        for file in files:
+            with contextlib.closing(sqlite3.connect(file)) as db:
+                db.execute("CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, text, instance)")
+                words += db.execute("SELECT * FROM temp.words").fetchall()
+        return len(files), things, sorted(words)
 
     here = contents("here")
-    monkeypatch.setattr(folders, "PROCESSES_FROM", 0)
-    assert isinstance(folders.for_things(1), folders.Folders)
-    assert contents("processes") == here
-    assert here[0] and here[1]
+    monkeypatch.setattr(segments, "PROCESSES_FROM", 0)
+    monkeypatch.setattr(segments, "processes", lambda: 2)
+    there = contents("processes")
+    assert (here[0], there[0]) == (1, 2)
+    assert there[1:] == here[1:]
+    assert here[1] and here[2]

@@ -2,7 +2,7 @@
 
 * ``folding``: German as people type it (case, ß, umlauts and their spelled-out forms);
 * ``documents``: records → the texts and facets of each thing;
-* ``folders``: the processes that fold the texts while an index is built;
+* ``segments``: the FTS5 files of an index, each written by a process of its own;
 * ``index``: the SQLite FTS5 file of a data version, built and opened read-only;
 * ``query``: matching, ranking, paging and facet counts.
 
@@ -26,12 +26,13 @@ from ..backends import on_new_version
 from ..records import DATA_THEMES
 from ..store import PublishedStore
 from ..vocabulary import EU_DATA_THEME, SKOS
+from . import deriving
 from .index import FILE_NAME, Index, build
 
 EXTENSION = "opendata.search"
 ARTEFACT = "search"
 # The index's file format; a service that changes it builds its own next to the old.
-FORMAT = "v3"
+FORMAT = "v4"
 KEEP_OPEN = 3  # versions whose index a process keeps open
 
 
@@ -49,9 +50,26 @@ def prepare(app: Flask, store: PublishedStore) -> None:
 def index_path(app: Flask, store: PublishedStore) -> Path:
     directory = artefacts.path_of(app, store.version, ARTEFACT) / FORMAT
     artefacts.build_once(
-        directory, lambda work: build(store.data, work, app.logger, {"theme": theme_labels()})
+        directory,
+        lambda work: (
+            _derived(app, store, work)
+            or build(store.data, work, app.logger, {"theme": theme_labels()})
+        ),
     )
     return directory / FILE_NAME
+
+
+def _derived(app: Flask, store: PublishedStore, work: Path) -> Path | None:
+    """The index derived from the previous version's, if the version was derived from
+    one whose index this host has (``deriving``)."""
+    found = store.derived_from()
+    if found is None:
+        return None
+    previous, changed = found
+    before = artefacts.path_of(app, previous.version, ARTEFACT) / FORMAT
+    if not artefacts.is_complete(before):
+        return None
+    return deriving.derive(store, (previous, before / FILE_NAME), changed, work, app.logger)
 
 
 def index_for(store: PublishedStore) -> Index:

@@ -59,6 +59,9 @@ class Thing:
     texts: Texts
     parent: str | None = None  # slug of the organisation shown as its parent
     place: str | None = None
+    # the administration is the top of the chain of parents above this organisation
+    # (``parent_chain``: the chain may run through other files)
+    chain_start: str | None = None
     administration: str | None = None
     themes: tuple[str, ...] = ()
     focus: tuple[str, ...] = field(default_factory=tuple)
@@ -82,19 +85,27 @@ def things(data: DataSet, read: Callable[[int], None] = lambda files: None) -> I
     for done, unit in enumerate(data.units, start=1):
         for kind, slug, _, record in unit.things():
             if kind in SEARCHED_KINDS:
-                yield thing(unit, kind, slug, record, parents)
+                found = thing(unit, kind, slug, record)
+                found.administration = found.chain_start and parents(found.chain_start)
+                yield found
         read(done)
 
 
 def parent_chain(data: DataSet) -> Callable[[str], str | None]:
     """slug → the organisation at the top of the chain of parents above it (None when it
     has no parent). Offices, departments and administrations are all on it."""
-    parent: dict[str, str] = {}
-    for unit in data.units:
-        if isinstance(unit, Organization):
-            parent[unit.slug] = unit.parent_organization.slug
-        else:
-            parent.update((a.slug, a.parent) for a in unit.organizations if a.parent)
+    return top_of(dict(link for unit in data.units for link in parents_of(unit)))
+
+
+def parents_of(unit: Unit) -> list[tuple[str, str]]:
+    """(organisation, its parent) for each link of the chains a file declares."""
+    if isinstance(unit, Organization):
+        return [(unit.slug, unit.parent_organization.slug)]
+    return [(a.slug, a.parent) for a in unit.organizations if a.parent]
+
+
+def top_of(parent: dict[str, str]) -> Callable[[str], str | None]:
+    """``parent_chain`` over the links given (organisation → parent)."""
 
     def top(slug: str) -> str | None:
         seen, current = {slug}, parent.get(slug)
@@ -106,19 +117,20 @@ def parent_chain(data: DataSet) -> Callable[[str], str | None]:
     return top
 
 
-def thing(unit: Unit, kind: str, slug: str, record, top: Callable[[str], str | None]) -> Thing:
-    """What the index holds about one declared thing of a file."""
+def thing(unit: Unit, kind: str, slug: str, record) -> Thing:
+    """What the index holds about one declared thing of a file (its administration
+    not yet looked up: ``chain_start``)."""
     if isinstance(unit, Organization):
         if record is unit:
-            return _office(unit, top)
+            return _office(unit)
         if kind == "programme" and isinstance(record, Programme):
-            return _of_office(unit, _programme(record), top)
+            return _of_office(unit, _programme(record))
         if kind == "person":
-            return _of_office(unit, _person(record), top)
-    return _named(kind, record, top, unit)
+            return _of_office(unit, _person(record))
+    return _named(kind, record, unit)
 
 
-def _office(office: Organization, top: Callable[[str], str | None]) -> Thing:
+def _office(office: Organization) -> Thing:
     address = office.address
     people = [t for p in office.people for t in _all(p.name, p.job_title)]
     topics = [t for f in office.focus_areas for t in _all(f.name)]
@@ -145,18 +157,18 @@ def _office(office: Organization, top: Callable[[str], str | None]) -> Thing:
         },
         parent=office.parent_organization.slug,
         place=office.area_served.slug,
-        administration=top(office.slug),
+        chain_start=office.slug,
         themes=office.publication.themes,
         focus=tuple(f.slug for f in office.focus_areas),
     )
 
 
-def _of_office(office: Organization, found: Thing, top: Callable[[str], str | None]) -> Thing:
+def _of_office(office: Organization, found: Thing) -> Thing:
     """A programme or person of an office: in its place and administration, with its themes."""
     found.texts["places"] = _all(office.name, office.area_served.name)
     found.parent = office.slug
     found.place = office.area_served.slug
-    found.administration = top(office.slug)
+    found.chain_start = office.slug
     found.themes = office.publication.themes
     return found
 
@@ -185,7 +197,7 @@ def _person(person: Person) -> Thing:
     )
 
 
-def _named(kind: str, record: Named | Place, top: Callable[[str], str | None], unit: Unit) -> Thing:
+def _named(kind: str, record: Named | Place, unit: Unit) -> Thing:
     """An organisation or programme declared once (an administration, a department, a
     partner, a federal programme): its own names and description only."""
     parent = record.parent if isinstance(record, Agency) else None
@@ -201,7 +213,7 @@ def _named(kind: str, record: Named | Place, top: Callable[[str], str | None], u
             "description": _all(description),
         },
         parent=parent,
-        administration=top(record.slug) if kind == "organization" else None,
+        chain_start=record.slug if kind == "organization" else None,
         themes=() if isinstance(unit, Organization) else unit.publication.themes,
     )
 

@@ -139,7 +139,7 @@ def documents_thing(store: PublishedStore, hit: Hit) -> documents.Thing | None:
     record = documents.record_of(resource.unit, hit.kind, hit.slug)
     if record is None:
         return None
-    return documents.thing(resource.unit, hit.kind, hit.slug, record, lambda slug: None)
+    return documents.thing(resource.unit, hit.kind, hit.slug, record)
 
 
 def snippet(found: documents.Thing, query: Query, language: str) -> tuple[Markup, str] | None:

@@ -33,13 +33,16 @@ counts the index computed when it was built, and page through every thing.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 from array import array
 from dataclasses import dataclass, field
+from itertools import islice
 
 from . import documents
 from .folding import Query
-from .index import FACET_LIMIT, FACETS, THEMES, Index, facet_word, ranked
+from .index import FACET_LIMIT, THEMES, Index, ranked
+from .segments import FACETS, facet_word
 
 # Which labels table entry names the values of each facet.
 LABEL_FACET = {"place": "place", "administration": "organization", "focus": "focus",
@@ -118,7 +121,7 @@ def run(index: Index, search: Search) -> Results:
         else:
             found = index.remembered(
                 (tuple(search.query.words), search.filters),
-                lambda: _found(connection, search.query, filters),
+                lambda: _found(index, connection, search.query, filters),
             )
             ids = tuple(found.ordered[search.offset : search.offset + search.size])
             results = _results(found.total, _rows(connection, ids), found.counts)
@@ -152,32 +155,55 @@ def _listed(index: Index, connection, search: Search, kind: str | None) -> Resul
     return _results(index.meta[f"total/{key}"], rows, counts)
 
 
-def _found(connection, query: Query, filters: dict) -> Found:
+def _found(index: Index, connection, query: Query, filters: dict) -> Found:
     """The results of a search with words or filters other than a kind: FTS5 reads
     the matches of each tier, words and filters alike, in id (name) order."""
-    words = _words(connection, query) if query else []
+    words = _words(index, connection, query) if query else []
     if words is None:  # a word that begins no word of the index
         return Found(array("q"), 0, False, {})
     narrowed = " AND ".join(f'"{facet_word(facet, value)}"' for facet, value in filters.items())
     expression = _both(" AND ".join(match for match, _ in words), narrowed)
     ordered = array("q")
     for match in _tiers(words, narrowed) if words else [narrowed]:
-        ordered.extend(
-            row[0]
-            for row in connection.execute(
-                "SELECT rowid FROM text WHERE text MATCH ? ORDER BY rowid LIMIT ?",
-                (match, DEPTH - len(ordered)),
-            )
-        )
+        ordered.extend(_matching(index, connection, match, DEPTH - len(ordered)))
         if len(ordered) >= DEPTH:
             break
-    total = connection.execute(  # counting up to the limit needs FTS5 only
-        f"SELECT count(*) FROM (SELECT 1 FROM text WHERE text MATCH ? LIMIT {COUNT_LIMIT + 1})",
-        (expression,),
-    ).fetchone()[0]
+    total = _count(index, connection, expression)
     if total > COUNT_LIMIT:
         return Found(ordered, COUNT_LIMIT, True, {f: None for f in FACETS})
-    return Found(ordered, total, False, _counted(connection, expression, total))
+    return Found(ordered, total, False, _counted(index, connection, expression, total))
+
+
+def _matching(index: Index, connection, match: str, limit: int) -> list[int]:
+    """The ids of the first ``limit`` things that match, in id order: each segment's
+    first ones (and as many more as it may have deleted rows), merged."""
+    found = []
+    for schema, filtered in index.segments:
+        deleted = index.deleted if filtered else frozenset()
+        rows = connection.execute(
+            f"SELECT rowid FROM {schema}.text WHERE text MATCH ? ORDER BY rowid LIMIT ?",
+            (match, limit + len(deleted)),
+        )
+        found.append([id_ for (id_,) in rows if id_ not in deleted])
+    return found[0][:limit] if len(found) == 1 else list(islice(heapq.merge(*found), limit))
+
+
+def _count(index: Index, connection, expression: str) -> int:
+    """How many things match, counted up to COUNT_LIMIT + 1 (FTS5 alone counts them)."""
+    total = 0
+    for schema, filtered in index.segments:
+        deleted = index.deleted if filtered else frozenset()
+        matching = f"SELECT rowid FROM {schema}.text WHERE text MATCH ?"
+        limit = COUNT_LIMIT + 1 - total
+        if deleted:
+            rows = connection.execute(f"{matching} LIMIT ?", (expression, limit + len(deleted)))
+            total += sum(1 for (id_,) in rows if id_ not in deleted)
+        else:
+            counted = f"SELECT count(*) FROM ({matching} LIMIT ?)"
+            total += connection.execute(counted, (expression, limit)).fetchone()[0]
+        if total > COUNT_LIMIT:
+            break
+    return total
 
 
 def _both(first: str, second: str) -> str:
@@ -185,22 +211,25 @@ def _both(first: str, second: str) -> str:
     return " AND ".join(f"({query})" for query in (first, second) if query)
 
 
-def _counted(connection, expression: str, total: int) -> dict:
+def _counted(index: Index, connection, expression: str, total: int) -> dict:
     """The facet counts of the ``total`` (at most COUNT_LIMIT) things that match."""
     connection.execute("DROP TABLE IF EXISTS temp.hits")
     connection.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, kind TEXT, themes INT)")
     try:
-        connection.execute(
-            "INSERT INTO temp.hits SELECT t.id, t.kind, t.themes"
-            " FROM text CROSS JOIN things t ON t.id = text.rowid WHERE text MATCH ?",
-            (expression,),
-        )
+        for schema, filtered in index.segments:
+            live = " AND text.rowid NOT IN main.deleted" if filtered and index.deleted else ""
+            connection.execute(
+                "INSERT INTO temp.hits SELECT t.id, t.kind, t.themes FROM"
+                f" {schema}.text CROSS JOIN main.things t ON t.id = text.rowid"
+                f" WHERE text MATCH ?{live}",
+                (expression,),
+            )
         return facet_counts(connection, total)
     finally:
         connection.execute("DROP TABLE IF EXISTS temp.hits")
 
 
-def _words(connection, query: Query) -> list[tuple[str, int]] | None:
+def _words(index: Index, connection, query: Query) -> list[tuple[str, int]] | None:
     """Each word as an FTS5 query: the words of the index it begins, any of them; with
     the fields they are found in (as bits; -1: not known). None when a word begins no
     word of the index. Folded words hold letters and digits only, so no quote closes
@@ -210,19 +239,22 @@ def _words(connection, query: Query) -> list[tuple[str, int]] | None:
         if len(word) <= PREFIX_INDEXED:
             found.append((f'"{word}"*', -1))
             continue
-        terms = connection.execute(
-            "SELECT term, fields FROM terms WHERE term >= ? AND term < ? LIMIT ?",
-            (word, word[:-1] + chr(ord(word[-1]) + 1), EXPANDED + 1),
-        ).fetchall()
-        if not terms:
+        fields: dict[str, int] = {}
+        for schema, _ in index.segments:
+            for term, bits in connection.execute(
+                f"SELECT term, fields FROM {schema}.terms WHERE term >= ? AND term < ? LIMIT ?",
+                (word, word[:-1] + chr(ord(word[-1]) + 1), EXPANDED + 1),
+            ):
+                fields[term] = fields.get(term, 0) | bits
+        if not fields:
             return None
-        if len(terms) > EXPANDED:
+        if len(fields) > EXPANDED:
             found.append((f'"{word}"*', -1))
             continue
-        fields = 0
-        for _, bits in terms:
-            fields |= bits
-        found.append(("(" + " OR ".join(f'"{term}"' for term, _ in terms) + ")", fields))
+        every = 0
+        for bits in fields.values():
+            every |= bits
+        found.append(("(" + " OR ".join(f'"{term}"' for term in sorted(fields)) + ")", every))
     return found
 
 
