@@ -11,6 +11,7 @@ import html
 import logging
 import re
 import sqlite3
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from opendata import progress
 from opendata.publishing import current_store
 from opendata.records import load_directory
-from opendata.search import documents, index_path, query, segments
+from opendata.search import documents, index, index_path, query, segments
 from opendata.search.folding import fold
 from opendata.search.segments import sort_key
 from opendata.sparql.engine import EXTENSION
@@ -556,3 +557,16 @@ def test_processes_write_the_index_the_building_process_writes(tmp_path, monkeyp
     assert (here[0], there[0]) == (1, 2)
     assert there[1:] == here[1:]
     assert here[1] and here[2]
+
+
+def test_a_segment_process_that_fails_fails_the_build(tmp_path, monkeypatch):
+    """No index is made of what a failed process wrote: the build raises, saying so."""
+    data = copy_administration(tmp_path / "data")
+    app = make_app(data, STATE_DIR=str(tmp_path / "state"), dumps_built=False)
+    monkeypatch.setattr(segments, "PROCESSES_FROM", 0)
+    monkeypatch.setattr(segments, "processes", lambda: 2)
+    monkeypatch.setattr(segments, "COMMAND", [sys.executable, "-c", "raise SystemExit(3)"])
+    with app.app_context():
+        store = current_store()
+        with pytest.raises(RuntimeError, match=r"a search index process ended \(3\)"):
+            index.build(store.data, tmp_path, app.logger, {})

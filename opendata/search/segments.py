@@ -248,16 +248,26 @@ class _Child:
         self.ask("open", str(path), str(archive), version, positions.start, positions.stop)
 
     def ask(self, method: str, *arguments: Any) -> None:
-        self.connection.send((method, arguments))
+        try:
+            self.connection.send((method, arguments))
+        except OSError:
+            raise self._ended() from None
 
     def receive(self) -> tuple[str, Any]:
         try:
             what, value = self.connection.recv()
-        except EOFError:
-            raise RuntimeError(f"a search index process ended ({self.process.poll()})") from None
+        except (EOFError, OSError):
+            raise self._ended() from None
         if what == "error":
             raise RuntimeError(f"a search index process failed:\n{value}")
         return what, value
+
+    def _ended(self) -> RuntimeError:
+        try:
+            status = self.process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            status = None
+        return RuntimeError(f"a search index process ended ({status})")
 
     def stop(self) -> None:
         """Wait for the process to exit once its pipe is closed (``close``)."""
