@@ -21,7 +21,9 @@ request below really runs. Then it prints
 * the size of the home page and of the largest results and faceted pages seen, in
   both languages (every HTML page must stay under 200 KB).
 
-Generated data and state go under /tmp (``--state``), never into the checkout.
+Generated data and state go under /tmp (``--state``), never into the checkout;
+``--state`` may name one built before (``bench/run.py`` leaves ``state-100000``), and
+``--no-dumps`` leaves out the dumps a state without them would start writing.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate import WORDS, generate
-from opendata import archive, artefacts, create_app
+from opendata import archive, artefacts, create_app, dumps
 from opendata.archive import ArchivedData
 from opendata.records import load_directory
 from opendata.search import ARTEFACT, FORMAT, theme_labels
@@ -128,7 +130,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path)
     parser.add_argument("--state", type=Path)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--no-dumps", action="store_true", help="write no dumps (they would compete for the CPU)"
+    )
     arguments = parser.parse_args()
+    if arguments.no_dumps:
+        dumps.start_building = lambda app, store: None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     log = logging.getLogger("bench.search")
 

@@ -9,7 +9,9 @@ do, then their keywords (or job titles) too; with several words, then those wher
 word is in the name, in the names, in the keywords; then the rest (``_tiers``, after
 the tiers of ``documents.FIELDS``). Within each tier, in name order. The index numbers
 things in name order, so FTS5 reads the matches of a tier in that order and stops after
-the page asked for, however many things the words match.
+the page asked for, however many things the words match; each segment of the index
+is read so, and their matches merged by id (skipping the rows a derived index no
+longer serves, ``Index.deleted``).
 
 Bounds, as large search engines have them, so that a search answers in milliseconds
 whether its words match ten things or most of them:
@@ -24,7 +26,7 @@ so FTS5 streams their postings instead of merging all of them first. What a sear
 found (its first DEPTH results in order, the count, the facet counts) is kept per
 process (``Index.remembered``), so its further pages are slices of it.
 
-Filters are words of the FTS5 query too (``index.facet_word``): FTS5 reads only the
+Filters are words of the FTS5 query too (``segments.facet_word``): FTS5 reads only the
 things that have every word and every filter, whichever is rarest.
 
 Lists without words and with at most a kind (the home page, ``/search``) read the
