@@ -4,9 +4,11 @@ same files serves; bad input is refused as a full build refuses it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -131,6 +133,19 @@ def search_changes(app) -> bool:
     return (directory / search.deriving.CHANGES).exists()
 
 
+def search_figures(app) -> dict:
+    """What the search index counted: totals and top facet values of every list, and
+    every count."""
+    store = app.extensions["opendata"].store
+    with app.app_context():
+        path = search.index_path(app, store)
+    index = search.Index(path)
+    figures = {k: v for k, v in index.meta.items() if k.startswith(("facets/", "total/"))}
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        figures["counts"] = connection.execute("SELECT * FROM counts ORDER BY 1, 2, 3").fetchall()
+    return figures
+
+
 def assert_as_full_build(live, data: Path, tmp_path: Path) -> None:
     full = make_app(data, STATE_DIR=str(tmp_path / "full-build"), **SMALL_SITEMAPS)
     try:
@@ -139,6 +154,7 @@ def assert_as_full_build(live, data: Path, tmp_path: Path) -> None:
         assert full.extensions["opendata"].store.version == version
         assert tables(live) == tables(full)
         assert building.triples_in(live, version) == building.triples_in(full, version)
+        assert search_figures(live) == search_figures(full)
         ours, theirs = served(live), served(full)
         assert ours.pop("triples").isomorphic(theirs.pop("triples"))
         assert ours == theirs
@@ -175,9 +191,15 @@ def test_a_changed_office_is_derived_and_serves_what_a_full_build_serves(live, d
 
 def test_a_version_is_derived_from_a_derived_one(live, data, tmp_path):
     edit(data / "org-00002.yaml", "Bildungsbüro Beispielstadt 2", "Amt Neustadt 2")
+    # a theme no other office has: one more value of the facet
+    rewrite(data / "org-00002.yaml", lambda office: office["publication"]["themes"].append("ENVI"))
     assert republished(live) and derived(live)
+    assert search_changes(live)
+    assert_as_full_build(live, data, tmp_path)
     second = live.extensions["opendata"].store.version
     edit(data / "org-00003.yaml", "Bildungsbüro Beispielstadt 3", "Zentrum Neustadt 3")
+    # one of the most frequent themes becomes less frequent
+    rewrite(data / "org-00003.yaml", lambda office: office["publication"].update(themes=["EDUC"]))
     edit(data / "org-00002.yaml", "Amt Neustadt 2", "Bildungsbüro Beispielstadt 2")
     assert republished(live)
     assert derived(live) == (second, ["org-00002.yaml", "org-00003.yaml"])

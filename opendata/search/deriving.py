@@ -37,7 +37,16 @@ from pathlib import Path
 from ..readonly import uri
 from ..store import PublishedStore
 from . import documents
-from .index import FILE_NAME, GAP, THEMES, Tally, insert_labels, insert_meta, insert_things
+from .index import (
+    FILE_NAME,
+    GAP,
+    THEMES,
+    Tally,
+    counted,
+    insert_labels,
+    insert_things,
+    write_meta,
+)
 from .segments import LABELLED, Read, Segment
 
 CHANGES = "changes.sqlite"
@@ -100,16 +109,13 @@ def _derive(
         for pragma in ("journal_mode=OFF", "synchronous=OFF"):
             connection.execute(f"PRAGMA {pragma}")
         connection.execute("BEGIN")
-        tally = Tally.load(connection)
-        was = _remove(connection, before, changed, tally)
+        changes = Tally()  # how the counts go up and down
+        was = _remove(connection, before, changed, changes)
         read = segment.read(lambda done: None)
-        ids, administrations = _replace(connection, read, set(changed), was, tally)
-        insert_meta(
-            connection,
-            store.version,
-            tally,
-            {"segments": meta["segments"], "changes": {"segment": CHANGES, "files": files}},
-        )
+        ids, administrations = _replace(connection, read, set(changed), was, changes)
+        meta.update(counted(connection, changes, meta))
+        meta.update(version=store.version, changes={"segment": CHANGES, "files": files})
+        write_meta(connection, meta)
         connection.execute("COMMIT")
     segment.write(ids, administrations, lambda done: None)
     return files

@@ -236,13 +236,6 @@ class Tally:
             ],
         )
 
-    @classmethod
-    def load(cls, connection: sqlite3.Connection) -> Tally:
-        tally = cls()
-        for key, facet, value, n in connection.execute("SELECT * FROM counts"):
-            tally.counts[key][facet][value] = n
-        return tally
-
 
 def ranked(pairs: Iterable[tuple[str, int]]) -> dict:
     """The FACET_LIMIT most frequent values (then in alphabetical order), and how many
@@ -298,10 +291,60 @@ def insert_meta(connection: sqlite3.Connection, version: str, tally: Tally, more
     for key in LISTS:
         meta[f"facets/{key}"] = tally.facets(key)
         meta[f"total/{key}"] = tally.total(key)
+    write_meta(connection, meta)
+
+
+def write_meta(connection: sqlite3.Connection, meta: dict) -> None:
     connection.executemany(
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
         [(k, json.dumps(v)) for k, v in meta.items()],
     )
+
+
+def counted(connection: sqlite3.Connection, changes: Tally, meta: dict) -> dict:
+    """Add ``changes`` (how the counts of a few values went up or down) to the counts
+    table; the lists' totals and top facet values that ``meta`` had, updated."""
+    found = {}
+    for key in LISTS:
+        total = meta[f"total/{key}"] + changes.total(key)
+        facets = {}
+        for facet in FACETS:
+            had = meta[f"facets/{key}"].get(facet) or {"values": [], "distinct": 0}
+            moved = {value: n for value, n in changes.counts[key][facet].items() if n}
+            facets[facet] = _recounted(connection, key, facet, had, moved) if moved else had
+        found[f"total/{key}"] = total
+        found[f"facets/{key}"] = facets if total else {}
+    found["things"] = found["total/-"]
+    return found
+
+
+def _recounted(
+    connection: sqlite3.Connection, key: str, facet: str, had: dict, moved: dict[str, int]
+) -> dict:
+    """The top values and how many, of one facet of one list, once the counts of the
+    values ``moved`` went up or down by as much. The new top values are among the old
+    ones and the moved ones, unless one of the old ones went down: then every value of
+    the facet is looked at."""
+    where = "list = ? AND facet = ? AND value = ?"
+    distinct, now = had["distinct"], {}
+    for value, n in moved.items():
+        row = connection.execute(f"SELECT n FROM counts WHERE {where}", (key, facet, value))
+        before = (row.fetchone() or (0,))[0]
+        now[value] = after = before + n
+        distinct += (after > 0) - (before > 0)
+        if after > 0:
+            connection.execute("INSERT OR REPLACE INTO counts VALUES (?, ?, ?, ?)",
+                               (key, facet, value, after))  # fmt: skip
+        else:
+            connection.execute(f"DELETE FROM counts WHERE {where}", (key, facet, value))
+    top = dict(had["values"])
+    if any(value in top and n < top[value] for value, n in now.items()):
+        rows = connection.execute(
+            "SELECT value, n FROM counts WHERE list = ? AND facet = ?", (key, facet)
+        )
+        return ranked(rows)
+    top.update(now)
+    return {"values": ranked(top.items())["values"], "distinct": distinct}
 
 
 class Index:
