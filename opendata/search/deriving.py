@@ -101,7 +101,10 @@ def _derive(
     if len(files) > MOST_FILES:
         raise _Whole(f"more than {MOST_FILES} files changed since the last full build")
     for name in meta["segments"]:
-        os.link(before_path.parent / name, directory / name)
+        try:
+            os.link(before_path.parent / name, directory / name)
+        except OSError as error:  # a file system without hard links
+            raise _Whole(f"the segments cannot be linked: {error}") from None
     path = directory / FILE_NAME
     shutil.copyfile(before_path, path)
     segment = Segment(directory / CHANGES, lambda: (store.unit(name) for name in files))
