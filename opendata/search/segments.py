@@ -25,6 +25,7 @@ in turn, with ``("done", n)`` messages meanwhile to say how far it is.
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
@@ -357,6 +358,9 @@ def serve(descriptor: str) -> None:
     # below the building process, whose own share of the work is the one everything
     # waits for once the records are read (and below the serving processes)
     os.nice(NICENESS)
+    # what a segment reads stays until the process exits, and holds no cycles to
+    # collect: the collector would only walk it again and again
+    gc.disable()
     connection = Connection(int(descriptor))
     segment = None
     last = 0.0
