@@ -20,7 +20,7 @@ import pytest
 from opendata import progress
 from opendata.publishing import current_store
 from opendata.records import load_directory
-from opendata.search import documents, index, index_path, query, segments
+from opendata.search import documents, index, index_path, query, segments, tables
 from opendata.search.folding import fold
 from opendata.search.segments import sort_key
 from opendata.sparql.engine import EXTENSION
@@ -577,14 +577,14 @@ def test_counts_moved_by_a_derived_version_give_the_top_values_of_all(tmp_path):
     """When one of the most frequent values becomes less frequent, a value that was not
     among them may take its place: the top values are those of every count."""
     path = tmp_path / "index.sqlite"
-    built = index.Tally()
+    built = tables.Tally()
     for i in range(15):  # place-00 … place-14, of 15 down to 1 things each
         for _ in range(15 - i):
             built.add_values("person", f"place-{i:02}", None, (), (), 1)
-    with contextlib.closing(index.create(path)) as connection:
-        index.insert_meta(connection, "v1", built, {})
+    with contextlib.closing(tables.create(path)) as connection:
+        tables.insert_meta(connection, "v1", built, {})
         meta = {k: json.loads(v) for k, v in connection.execute("SELECT * FROM meta")}
-        changes = index.Tally()  # place-00 loses 14 things, place-14 gains 2
+        changes = tables.Tally()  # place-00 loses 14 things, place-14 gains 2
         for _ in range(14):
             changes.add_values("person", "place-00", None, (), (), -1)
             built.add_values("person", "place-00", None, (), (), -1)
@@ -593,7 +593,7 @@ def test_counts_moved_by_a_derived_version_give_the_top_values_of_all(tmp_path):
             built.add_values("person", "place-14", None, (), (), 1)
         changes.add_values("person", "place-15", None, (), (), 1)  # a new value
         built.add_values("person", "place-15", None, (), (), 1)
-        found = index.counted(connection, changes, meta)
+        found = tables.counted(connection, changes, meta)
     assert found["facets/-"]["place"] == built.facets("-")["place"]
     assert found["facets/-"]["place"]["distinct"] == 16
     assert "place-00" not in dict(found["facets/-"]["place"]["values"])

@@ -37,9 +37,10 @@ from pathlib import Path
 from ..readonly import uri
 from ..store import PublishedStore
 from . import documents
-from .index import (
-    FILE_NAME,
-    GAP,
+from .index import FILE_NAME, GAP
+from .segments import Read, Segment
+from .tables import (
+    LABELLED,
     THEMES,
     Tally,
     counted,
@@ -47,7 +48,6 @@ from .index import (
     insert_things,
     write_meta,
 )
-from .segments import LABELLED, Read, Segment
 
 CHANGES = "changes.sqlite"
 # Beyond this many files changed since the last full build, build the index whole.
@@ -120,7 +120,8 @@ def _derive(
         meta.update(version=store.version, changes={"segment": CHANGES, "files": files})
         write_meta(connection, meta)
         connection.execute("COMMIT")
-    segment.write(ids, administrations, lambda done: None)
+    segment.assign(ids, administrations)
+    segment.write(lambda done: None)
     return files
 
 

@@ -48,62 +48,29 @@ left.
 from __future__ import annotations
 
 import gc
-import heapq
 import json
 import logging
 import sqlite3
 import threading
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..progress import Progress
 from ..readonly import ReadOnlyConnections, uri
-from ..records import DATA_THEMES, DataSet
-from . import documents, segments
-from .segments import FACETS, Described, segment_name
+from ..records import DataSet
+from . import documents, segments, tables
+from .segments import segment_name
+from .tables import Tally
 
 FILE_NAME = "index.sqlite"
-THEMES = DATA_THEMES  # bit i of ``things.themes``: the thing has theme THEMES[i]
-FACET_LIMIT = 10  # facet values a list shows (the most frequent; the selected one too)
-# The lists without search text whose facet counts are computed when the index is
-# built: everything ("-") and each kind.
-LISTS = ("-", *documents.SEARCHED_KINDS)
 # A thing's id is its place in name order times GAP, so that a version derived from
 # this one can put a renamed thing between two others (``changes``).
 GAP = 1 << 10
 REMEMBERED = 256  # searches a process keeps the ordered results of, per version
-
-SCHEMA = """
-CREATE TABLE things (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, slug TEXT NOT NULL, parent TEXT,
-    place TEXT, administration TEXT, themes INTEGER NOT NULL, source TEXT NOT NULL,
-    key TEXT NOT NULL
-);
-CREATE TABLE topics (thing INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
-CREATE TABLE labels (
-    facet TEXT NOT NULL, value TEXT NOT NULL, de TEXT, en TEXT, PRIMARY KEY (facet, value)
-) WITHOUT ROWID;
-CREATE TABLE links (slug TEXT NOT NULL, parent TEXT NOT NULL, source TEXT NOT NULL);
-CREATE TABLE deleted (id INTEGER PRIMARY KEY);
-CREATE TABLE counts (
-    list TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
-    PRIMARY KEY (list, facet, value)
-) WITHOUT ROWID;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-"""
-INDEXES = """
-CREATE INDEX things_by_kind ON things (kind);
-CREATE INDEX things_by_source ON things (source);
-CREATE INDEX things_by_name ON things (kind, slug);
-CREATE INDEX things_by_key ON things (key);
-CREATE INDEX topics_by_thing ON topics (thing, facet, value);
-CREATE INDEX links_by_slug ON links (slug);
-CREATE INDEX links_by_parent ON links (parent);
-"""
 
 
 def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) -> Path:
@@ -117,36 +84,38 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
     started = time.monotonic()
     with _uncollected(), segments.started(data, directory) as parts:
         for part in parts:
-            part.ask("read")
+            part.ask("order")
         reading = Progress(logger, len(data.units), f"{what}, files read")
         read = segments.gather(parts, reading)
         reading(len(data.units), force=True)
-        things = [thing for found in read for thing in found.things]
         links = [link for found in read for link in found.links]
         top = documents.top_of({slug: parent for slug, parent, _ in links})
-        administrations = [t.chain_start and top(t.chain_start) for t in things]
-        ids = _numbered(things)
+        ids = _numbered([key for found in read for key, _ in found.things])
         first = 0
         for part, found in zip(parts, read, strict=True):
             last = first + len(found.things)
-            part.ask("write", ids[first:last], administrations[first:last])
+            administrations = [start and top(start) for _, start in found.things]
+            part.ask("rows", ids[first:last], administrations)
+            part.ask("write")
             first = last
-        written = Progress(logger, len(ids), f"{what}, things written")
-        connection = create(path)
+        connection = tables.create(path)
         try:
-            tally = Tally()
-            insert_things(connection, zip(ids, things, administrations, strict=True), tally)
-            named = {key: names for found in read for key, names in found.named.items()}
-            _insert_labels(connection, named, labels)
+            # the segments' rows first: they are copied here while the segments write
+            tally = Tally.summed(segments.gather(parts, lambda done: None))
+            _copy_rows(connection, [part.rows_path for part in parts])
             connection.executemany("INSERT INTO links VALUES (?, ?, ?)", links)
+            named = {(facet, value): names for facet, values in labels.items()
+                     for value, names in values.items()}  # fmt: skip
+            tables.insert_labels(connection, named)
             meta = {"segments": [segment_name(i) for i in range(len(parts))]}
-            insert_meta(connection, data.version, tally, meta)
+            tables.insert_meta(connection, data.version, tally, meta)
             connection.execute("COMMIT")
-            connection.executescript(INDEXES)
-            segments.gather(parts, written)
-            written(len(ids), force=True)
+            connection.executescript(tables.INDEXES)
             connection.execute("PRAGMA analysis_limit=1000")  # enough to choose indexes
             connection.execute("ANALYZE")
+            written = Progress(logger, len(ids), f"{what}, things written")
+            segments.gather(parts, written)
+            written(len(ids), force=True)
         finally:
             connection.close()
     size = sum(p.stat().st_size for p in directory.iterdir())
@@ -154,6 +123,21 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
         "%s: %s things in %.1f s, %.1f MB", what, f"{len(ids):,}", _since(started), size / 1e6
     )
     return path
+
+
+def _copy_rows(connection: sqlite3.Connection, files: list[Path]) -> None:
+    """Copy the rows the segments' processes wrote into files of their own, in id
+    order, and delete those files."""
+    for i, file in enumerate(files):
+        connection.execute(f"ATTACH DATABASE ? AS rows{i}", (str(file),))
+    for table, order in (("things", " ORDER BY id"), ("topics", ""), ("labels", " ORDER BY 1, 2")):
+        union = " UNION ALL ".join(f"SELECT * FROM rows{i}.{table}" for i in range(len(files)))
+        connection.execute(f"INSERT OR REPLACE INTO {table} SELECT * FROM ({union}){order}")
+    connection.execute("COMMIT")  # a database cannot be detached within a transaction
+    for i, file in enumerate(files):
+        connection.execute(f"DETACH DATABASE rows{i}")
+        file.unlink()
+    connection.execute("BEGIN")
 
 
 @contextmanager
@@ -174,192 +158,14 @@ def _since(started: float) -> float:
     return time.monotonic() - started
 
 
-def create(path: Path) -> sqlite3.Connection:
-    """A new index file with its tables, in a transaction."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
-        connection.execute(f"PRAGMA {pragma}")
-    connection.executescript(SCHEMA)
-    connection.execute("BEGIN")
-    return connection
-
-
-def _numbered(things: list[Described]) -> list[int]:
-    """The id of each thing: its place in name order (among equal names, in the order
-    of the files), counted from 1, times GAP."""
-    ids = [0] * len(things)
-    keys = [thing.key for thing in things]
-    order = sorted(range(len(things)), key=keys.__getitem__)  # stable
+def _numbered(keys: list[str]) -> list[int]:
+    """The id of each thing of these sort keys: its place in name order (among equal
+    names, in the order of the files), counted from 1, times GAP."""
+    ids = [0] * len(keys)
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable
     for place, i in enumerate(order, start=1):
         ids[i] = place * GAP
     return ids
-
-
-class Tally:
-    """The facet counts of the lists without words (``LISTS``): list → facet → value
-    → how many things have it (kept in the ``counts`` table)."""
-
-    def __init__(self) -> None:
-        self.counts = {key: {facet: Counter() for facet in FACETS} for key in LISTS}
-
-    def add(self, thing: Described, administration: str | None, sign: int = 1) -> None:
-        self.add_values(
-            thing.kind, thing.place, administration, set(thing.themes), thing.focus, sign
-        )
-
-    def add_values(
-        self,
-        kind: str,
-        place: str | None,
-        administration: str | None,
-        themes: Iterable[str],
-        focus: Iterable[str],
-        sign: int,
-    ) -> None:
-        for key in ("-", kind):
-            counts = self.counts[key]
-            counts["kind"][kind] += sign
-            for theme in themes:
-                counts["theme"][theme] += sign
-            if place:
-                counts["place"][place] += sign
-            if administration:
-                counts["administration"][administration] += sign
-            if kind == "organization":
-                for value in focus:
-                    counts["focus"][value] += sign
-
-    def facets(self, key: str) -> dict:
-        """facet → {"values": [[value, count], …] (most frequent first), "distinct": n}."""
-        if not self.total(key):
-            return {}
-        return {facet: ranked(counts.items()) for facet, counts in self.counts[key].items()}
-
-    def total(self, key: str) -> int:
-        return sum(self.counts[key]["kind"].values())
-
-    def save(self, connection: sqlite3.Connection) -> None:
-        connection.execute("DELETE FROM counts")
-        connection.executemany(
-            "INSERT INTO counts VALUES (?, ?, ?, ?)",
-            [
-                (key, facet, value, n)
-                for key, facets in self.counts.items()
-                for facet, counts in facets.items()
-                for value, n in counts.items()
-                if n
-            ],
-        )
-
-
-def ranked(pairs: Iterable[tuple[str, int]]) -> dict:
-    """The FACET_LIMIT most frequent values (then in alphabetical order), and how many
-    values have any things at all."""
-    found = [(-n, value) for value, n in pairs if n]
-    top = heapq.nsmallest(FACET_LIMIT, found)
-    return {"values": [[value, -n] for n, value in top], "distinct": len(found)}
-
-
-def insert_things(
-    connection: sqlite3.Connection,
-    things: Iterable[tuple[int, Described, str | None]],
-    tally: Tally,
-) -> None:
-    """The rows of ``things`` and ``topics`` of (id, thing, administration)."""
-    rows, topics = [], []
-    for id_, thing, administration in things:
-        themes = sum(1 << THEMES.index(theme) for theme in set(thing.themes))
-        rows.append(
-            (id_, thing.kind, thing.slug, thing.parent, thing.place, administration, themes,
-             thing.source, thing.key)
-        )  # fmt: skip
-        topics += [(id_, "theme", theme) for theme in thing.themes]
-        topics += [(id_, "focus", focus) for focus in thing.focus]
-        tally.add(thing, administration)
-    connection.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    connection.executemany("INSERT INTO topics VALUES (?, ?, ?)", topics)
-
-
-def _insert_labels(
-    connection: sqlite3.Connection, named: dict[tuple[str, str], dict], labels: dict
-) -> None:
-    """The names of places, organisations and focus areas (each as its file says), and
-    of the facet values ``labels`` names."""
-    found = dict(named)
-    for facet, values in labels.items():
-        for value, names in values.items():
-            found[(facet, value)] = names
-    insert_labels(connection, found)
-
-
-def insert_labels(connection: sqlite3.Connection, named: dict[tuple[str, str], dict]) -> None:
-    connection.executemany(
-        "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?)",
-        [(f, v, names.get("de"), names.get("en")) for (f, v), names in sorted(named.items())],
-    )
-
-
-def insert_meta(connection: sqlite3.Connection, version: str, tally: Tally, more: dict) -> None:
-    """The meta table (and the counts of ``tally``)."""
-    tally.save(connection)
-    meta = {"version": version, "things": tally.total("-"), **more}
-    for key in LISTS:
-        meta[f"facets/{key}"] = tally.facets(key)
-        meta[f"total/{key}"] = tally.total(key)
-    write_meta(connection, meta)
-
-
-def write_meta(connection: sqlite3.Connection, meta: dict) -> None:
-    connection.executemany(
-        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-        [(k, json.dumps(v)) for k, v in meta.items()],
-    )
-
-
-def counted(connection: sqlite3.Connection, changes: Tally, meta: dict) -> dict:
-    """Add ``changes`` (how the counts of a few values went up or down) to the counts
-    table; the lists' totals and top facet values that ``meta`` had, updated."""
-    found = {}
-    for key in LISTS:
-        total = meta[f"total/{key}"] + changes.total(key)
-        facets = {}
-        for facet in FACETS:
-            had = meta[f"facets/{key}"].get(facet) or {"values": [], "distinct": 0}
-            moved = {value: n for value, n in changes.counts[key][facet].items() if n}
-            facets[facet] = _recounted(connection, key, facet, had, moved) if moved else had
-        found[f"total/{key}"] = total
-        found[f"facets/{key}"] = facets if total else {}
-    found["things"] = found["total/-"]
-    return found
-
-
-def _recounted(
-    connection: sqlite3.Connection, key: str, facet: str, had: dict, moved: dict[str, int]
-) -> dict:
-    """The top values and how many, of one facet of one list, once the counts of the
-    values ``moved`` went up or down by as much. The new top values are among the old
-    ones and the moved ones, unless one of the old ones went down: then every value of
-    the facet is looked at."""
-    where = "list = ? AND facet = ? AND value = ?"
-    distinct, now = had["distinct"], {}
-    for value, n in moved.items():
-        row = connection.execute(f"SELECT n FROM counts WHERE {where}", (key, facet, value))
-        before = (row.fetchone() or (0,))[0]
-        now[value] = after = before + n
-        distinct += (after > 0) - (before > 0)
-        if after > 0:
-            connection.execute("INSERT OR REPLACE INTO counts VALUES (?, ?, ?, ?)",
-                               (key, facet, value, after))  # fmt: skip
-        else:
-            connection.execute(f"DELETE FROM counts WHERE {where}", (key, facet, value))
-    top = dict(had["values"])
-    if any(value in top and n < top[value] for value, n in now.items()):
-        rows = connection.execute(
-            "SELECT value, n FROM counts WHERE list = ? AND facet = ?", (key, facet)
-        )
-        return ranked(rows)
-    top.update(now)
-    return {"values": ranked(top.items())["values"], "distinct": distinct}
 
 
 class Index:

@@ -43,8 +43,9 @@ from itertools import islice
 
 from . import documents
 from .folding import Query
-from .index import FACET_LIMIT, THEMES, Index, ranked
-from .segments import FACETS, facet_word
+from .index import Index
+from .segments import facet_word
+from .tables import FACET_LIMIT, FACETS, THEMES, ranked
 
 # Which labels table entry names the values of each facet.
 LABEL_FACET = {"place": "place", "administration": "organization", "focus": "focus",

@@ -9,15 +9,18 @@ which can copy a lock another thread holds). A query reads every segment of a ve
 (``index.Index``). A small index is one segment written in the building process
 (``PROCESSES_FROM``).
 
-A segment is built in two steps, because a thing's id is its place in name order
+A segment is built in three steps, because a thing's id is its place in name order
 among the things of every segment, and its administration is the top of a chain of
 parents that may run through other segments' files:
 
-1. ``Segment.read``: read the records, fold each thing's texts and keep them; answer
-   with what the index keeps of each thing (``Described``), the chain links and the
-   names of what the files declare (``Read``);
-2. ``Segment.write``: given each thing's id and administration, write the FTS5 rows in
-   id order, merge them and list the words (``terms``).
+1. ``Segment.order``: read the records (``read``), fold each thing's texts and keep
+   them; answer with each thing's sort key and where its chain of parents starts,
+   and the chain links (``Order``);
+2. ``Segment.rows``: given each thing's id and administration, write the rows
+   ``index.sqlite`` holds of them into a file the building process copies them from
+   (``rows_file``), and answer their counts;
+3. ``Segment.write``: write the FTS5 rows in id order, merge them and list the words
+   (``terms``).
 
 A process answers over a pipe (``multiprocessing.connection`` framing), each request
 in turn, with ``("done", n)`` messages meanwhile to say how far it is.
@@ -32,8 +35,9 @@ import subprocess
 import sys
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from multiprocessing import Pipe
@@ -43,8 +47,9 @@ from typing import Any, NamedTuple
 
 from ..progress import Progress
 from ..records import DataSet, Unit
-from . import documents
+from . import documents, tables
 from .folding import folded_text, inner_parts
+from .tables import FACETS
 
 # The directory that holds the ``opendata`` package, so that a child can import it.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -58,9 +63,6 @@ BATCH = 2_000  # rows written at a time
 NICENESS = 5  # how much a segment's process yields to the others
 COMMAND = [sys.executable, "-c", f"import sys; from {__name__} import serve; serve(sys.argv[1])"]
 
-FACETS = ("kind", "place", "administration", "theme", "focus")
-# The kinds of things whose names the index keeps (``labels``), and the facet of each.
-LABELLED = {"place": "place", "organization": "organization", "concept": "focus"}
 SCHEMA = f"""
 CREATE VIRTUAL TABLE text USING fts5(
     {", ".join(name for name, *_ in documents.FIELDS)}, facets,
@@ -135,34 +137,52 @@ class Read:
     named: dict[tuple[str, str], dict[str, str]]  # (facet, slug) → {language: name}
 
 
+@dataclass
+class Order:
+    """What the building process needs to number a segment's things and find their
+    administrations: each thing's sort key and ``chain_start``, and the chain links."""
+
+    things: list[tuple[str, str | None]]
+    links: list[tuple[str, str, str]]
+
+
 class Segment:
     """One segment: its files' things, read and folded, then written."""
 
     def __init__(self, path: Path, units: Callable[[], Iterable[Unit]]):
         self.path, self.units = path, units
-        self._things: list[Described] = []
+        self.rows_path = rows_file(path)
+        self._read: Read | None = None
         self._texts: list[list[str]] = []
+        self._ids: list[int] = []
+        self._administrations: list[str | None] = []
 
     def read(self, told: Callable[[int], None]) -> Read:
-        links, named = [], {}
+        things, links, named = [], [], {}
         for done, unit in enumerate(self.units(), start=1):
             links += [(slug, parent, unit.source) for slug, parent in documents.parents_of(unit)]
             for kind, slug, _, record in unit.things():
-                facet = LABELLED.get(kind)
+                facet = tables.LABELLED.get(kind)
                 if facet is not None:
                     named[(facet, slug)] = record.name.values
                 if kind in documents.SEARCHED_KINDS:
                     found = documents.thing(unit, kind, slug, record)
-                    self._things.append(described(found, unit.source))
+                    things.append(described(found, unit.source))
                     self._texts.append(fold_thing(found.texts))
             told(done)
-        return Read(self._things, links, named)
+        self._read = Read(things, links, named)
+        return self._read
 
-    def write(
-        self, ids: list[int], administrations: list[str | None], told: Callable[[int], None]
-    ) -> None:
-        """Write the things read under their ids, in id order (FTS5 appends rows in
-        rowid order to one segment of its own; out of order it starts new ones)."""
+    def order(self, told: Callable[[int], None]) -> Order:
+        """``read``, answering only what numbering the things needs."""
+        read = self.read(told)
+        return Order([(thing.key, thing.chain_start) for thing in read.things], read.links)
+
+    def write(self, told: Callable[[int], None]) -> None:
+        """Write the things read under the ids ``rows`` was given, in id order (FTS5
+        appends rows in rowid order to one segment of its own; out of order it starts
+        new ones)."""
+        things, ids, administrations = self._read.things, self._ids, self._administrations
         connection = sqlite3.connect(self.path, isolation_level=None)
         try:
             for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
@@ -172,14 +192,14 @@ class Segment:
             for option, value in (("automerge", 0), ("crisismerge", 64)):
                 connection.execute(f"INSERT INTO text(text, rank) VALUES ('{option}', {value})")
             connection.execute("BEGIN")
-            order = sorted(range(len(ids)), key=ids.__getitem__)
             marks = ", ?" * (len(documents.FIELDS) + 1)
             insert = f"INSERT INTO text (rowid, {_columns()}) VALUES (?{marks})"
+            order = self._in_id_order()
             for start in range(0, len(order), BATCH):
                 connection.executemany(
                     insert,
                     [
-                        (ids[i], *self._texts[i], facet_words(self._things[i], administrations[i]))
+                        (ids[i], *self._texts[i], facet_words(things[i], administrations[i]))
                         for i in order[start : start + BATCH]
                     ],
                 )
@@ -189,6 +209,31 @@ class Segment:
             insert_terms(connection)
         finally:
             connection.close()
+
+    def rows(
+        self, ids: list[int], administrations: list[str | None], told: Callable[[int], None]
+    ) -> dict:
+        """Write the rows ``index.sqlite`` holds of the things read, under these ids and
+        with these administrations (and the names of what the files declare), into a
+        file of their own (``rows_file``), in id order; answer their counts
+        (``tables.Tally.counts``)."""
+        self.assign(ids, administrations)
+        tally = tables.Tally()
+        things = self._read.things
+        with closing(tables.create(self.rows_path)) as connection:
+            rows = ((ids[i], things[i], administrations[i]) for i in self._in_id_order())
+            tables.insert_things(connection, rows, tally)
+            tables.insert_labels(connection, self._read.named)
+            connection.execute("COMMIT")
+        told(len(ids))
+        return tally.counts
+
+    def assign(self, ids: list[int], administrations: list[str | None]) -> None:
+        """The id and administration of each thing read."""
+        self._ids, self._administrations = ids, administrations
+
+    def _in_id_order(self) -> list[int]:
+        return sorted(range(len(self._ids)), key=self._ids.__getitem__)
 
 
 def _columns() -> str:
@@ -220,13 +265,14 @@ class _Here:
 
     def __init__(self, segment: Segment):
         self.segment = segment
-        self._asked: tuple[str, tuple] | None = None
+        self.rows_path = segment.rows_path
+        self._asked: deque[tuple[str, tuple]] = deque()
 
     def ask(self, method: str, *arguments: Any) -> None:
-        self._asked = (method, arguments)
+        self._asked.append((method, arguments))
 
     def answer(self, told: Callable[[int], None]) -> Any:
-        method, arguments = self._asked
+        method, arguments = self._asked.popleft()
         return getattr(self.segment, method)(*arguments, told=told)
 
 
@@ -246,6 +292,7 @@ class _Child:
         finally:
             theirs.close()
         self.connection = ours
+        self.rows_path = rows_file(path)
         self.ask("open", str(path), str(archive), version, positions.start, positions.stop)
 
     def ask(self, method: str, *arguments: Any) -> None:
@@ -309,6 +356,11 @@ def started(data: DataSet, directory: Path) -> Iterator[list[Part]]:
             part.connection.close()  # the process exits when its pipe closes
         for part in parts:
             part.stop()
+
+
+def rows_file(path: Path) -> Path:
+    """Where a segment's process writes the rows of ``index.sqlite`` it has read."""
+    return path.with_name(f"{path.stem}-rows.sqlite")
 
 
 def processes() -> int:
