@@ -10,20 +10,11 @@ answers in milliseconds, so it wins on simplicity.
 
 An index is a directory: ``index.sqlite`` and the segments it names in its meta
 table (``segments``: FTS5 tables written in parallel, and for a derived version the
-segment of the changes, ``deriving``). ``index.sqlite`` holds
-
-* ``things(id, kind, slug, parent, place, administration, themes, source, key)``: one
-  row per organisation, programme and person. Ids follow name order (the folded
-  German name, ``key``; then the order of the files), GAP apart: reading matches in
-  ``id`` order is reading them by name, so a page of a result is found without
-  sorting every match. ``themes`` holds the EU data themes as bits;
-* ``topics(thing, facet, value)``: the many-valued facets (``theme``, ``focus``);
-* ``labels(facet, value, de, en)``: what facet values and parents are called;
-* ``links(slug, parent, source)``: the chains of parents (``documents.parent_chain``);
-* ``counts(list, facet, value, n)``: the facet counts of the lists without words;
-* ``deleted(id)``: rows of the segments that a derived version no longer serves;
-* ``meta``: the segments, counts and the top facet values of the lists without
-  words, computed once.
+segment of the changes, ``deriving``). ``index.sqlite`` holds the things, their facets
+and names, and the counts of the lists without words (``tables``). Ids follow name
+order (the folded German name, then the order of the files), GAP apart: reading
+matches in ``id`` order is reading them by name, so a page of a result is found
+without sorting every match.
 
 Each segment holds ``text``: a contentless FTS5 table (``unicode61``, prefix indexes
 of 2 and 3 characters, ``detail=column``: no phrase is ever searched, so no word
@@ -39,10 +30,10 @@ every such word before giving the first match), and a tier of fields that cannot
 hold every word of a search is not read.
 
 Building has each segment's process read and fold its files' things (``segments``),
-numbers all things in name order here, then has the segments write their rows while
-this process writes ``index.sqlite``, logging its progress every
-``PROGRESS_SECONDS``: files read and things written, each with the rate and the time
-left.
+numbers all things in name order here, has each segment write its rows of
+``index.sqlite`` into a file of its own, copies them here while the segments write
+their FTS5 tables, and logs its progress every ``PROGRESS_SECONDS``: files read and
+things written, each with the rate and the time left.
 """
 
 from __future__ import annotations
