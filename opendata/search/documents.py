@@ -218,12 +218,6 @@ def _named(kind: str, record: Named | Place, unit: Unit) -> Thing:
     )
 
 
-def sort_name(record) -> str:
-    """The name a thing is put in name order by: its primary name (a person's only one),
-    as ``thing`` gives it."""
-    return record.name if isinstance(record.name, str) else record.name.primary
-
-
 def record_of(unit: Unit, kind: str, slug: str):
     """The record a file declares for kind/slug (None when it declares none)."""
     for found_kind, found_slug, _, record in unit.things():

@@ -59,7 +59,7 @@ from .tables import Tally
 
 FILE_NAME = "index.sqlite"
 # A thing's id is its place in name order times GAP, so that a version derived from
-# this one can put a renamed thing between two others (``changes``).
+# this one can put a renamed thing between two others (``deriving``).
 GAP = 1 << 10
 REMEMBERED = 256  # searches a process keeps the ordered results of, per version
 
