@@ -35,6 +35,8 @@ from typing import TypeVar
 import pytest
 import requests
 
+from opendata.sparql.engine import QUERY_PROCESS
+
 ROOT = Path(__file__).resolve().parent.parent
 # Seconds after which a wait for an event fails the test, and the timeout of every
 # request a test makes: failure guards for a stuck test, never measurements.
@@ -94,6 +96,19 @@ def descendants(pid: int) -> list[int]:
                 continue
             found += children
             queue += children
+    return found
+
+
+def query_processes(pid: int) -> set[int]:
+    """The SPARQL query processes below process pid."""
+    found = set()
+    for child in descendants(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if QUERY_PROCESS.encode() in command:
+            found.add(child)
     return found
 
 

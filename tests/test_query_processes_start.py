@@ -12,27 +12,13 @@ from pathlib import Path
 
 import requests
 
-from opendata.sparql.engine import current_engine, start_eagerly
+from opendata.sparql.engine import QUERY_PROCESS, current_engine, start_eagerly
 
 from .conftest import copy_data, make_app
-from .servers import HTTP_TIMEOUT, descendants, gone, gunicorn_server, wait_until
+from .servers import HTTP_TIMEOUT, gone, gunicorn_server, query_processes, wait_until
 from .test_reload import edit
 
 QUERY = "SELECT ?name WHERE { <https://example.org/nothing> ?p ?name }"
-QUERY_PROCESS = "opendata.sparql.evaluation"
-
-
-def query_processes(pid: int) -> set[int]:
-    """The query processes below process pid."""
-    found = set()
-    for child in descendants(pid):
-        try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if QUERY_PROCESS.encode() in command:
-            found.add(child)
-    return found
 
 
 def status(url: str) -> dict:

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,10 +17,16 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, RDFXML, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from opendata.sparql.engine import QUERY_PROCESS
 from opendata.vocabulary import SDO
 
-from .servers import HTTP_TIMEOUT, WAIT, descendants, gone, gunicorn_server, wait_until
+from .servers import (
+    HTTP_TIMEOUT,
+    WAIT,
+    gone,
+    gunicorn_server,
+    query_processes,
+    wait_until,
+)
 
 TIMEOUT = 4  # seconds: the time limit of the server that stops a runaway query
 WORKERS_LOG = "opendata.sparql.workers"
@@ -110,19 +115,6 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 TAKES = r"query process (\d+) takes a query"
 
 
-def query_processes(server) -> set[int]:
-    """The query processes of every web worker of a gunicorn server."""
-    found = set()
-    for pid in descendants(server.process.pid):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if QUERY_PROCESS.encode() in command:
-            found.add(pid)
-    return found
-
-
 _asked = itertools.count()
 
 
@@ -144,10 +136,10 @@ def test_a_runaway_query_is_stopped_by_the_time_limit_under_gunicorn():
             since = len(server.lines)
             if ask(server.url).status_code == 200:
                 takers.add(int(server.wait_for_log(TAKES, since)[1]))
-            return len(takers & query_processes(server)) == 2
+            return len(takers & query_processes(server.process.pid)) == 2
 
         wait_until(both_take_queries, "both query processes to take a query")
-        before = query_processes(server)
+        before = query_processes(server.process.pid)
         since = len(server.lines)
         response = requests.get(
             server.url + "/sparql", params={"query": RUNAWAY}, timeout=HTTP_TIMEOUT
@@ -158,7 +150,7 @@ def test_a_runaway_query_is_stopped_by_the_time_limit_under_gunicorn():
         killed = int(server.wait_for_log(TAKES, since)[1])
         assert killed in before and gone(killed)
         wait_until(
-            lambda: len(after := query_processes(server)) == 2 and killed not in after,
+            lambda: len(after := query_processes(server.process.pid)) == 2 and killed not in after,
             "a new query process in place of the killed one",
         )
         wait_until(lambda: ask(server.url).status_code == 200, "a query to be answered again")

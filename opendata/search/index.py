@@ -38,18 +38,18 @@ things written, each with the rate and the time left.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Hashable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from ..archiving import collector_paused
 from ..progress import Progress
 from ..readonly import ReadOnlyConnections, uri
 from ..records import DataSet
@@ -73,7 +73,7 @@ def build(data: DataSet, directory: Path, logger: logging.Logger, labels: dict) 
     path = directory / FILE_NAME
     what = f"search index of version {data.version}"
     started = time.monotonic()
-    with _uncollected(), segments.started(data, directory) as parts:
+    with collector_paused(), segments.started(data, directory) as parts:
         for part in parts:
             part.ask("order")
         reading = Progress(logger, len(data.units), f"{what}, files read")
@@ -129,20 +129,6 @@ def _copy_rows(connection: sqlite3.Connection, files: list[Path]) -> None:
         connection.execute(f"DETACH DATABASE rows{i}")
         file.unlink()
     connection.execute("BEGIN")
-
-
-@contextmanager
-def _uncollected() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: a build allocates millions of objects
-    that live until it ends and hold no cycles, and each full collection would walk
-    them all."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _since(started: float) -> float:
