@@ -161,6 +161,7 @@ class DcatBuilder:
         self.store = store
         self.graph = new_graph()
         self.contributor = contributor_id(current_app.config.get("DCATDE_CONTRIBUTOR_ID"))
+        self._labelled: set[tuple[URIRef, URIRef]] = set()  # a page names each concept often
 
     def add(self, subject: Node, predicate: URIRef, *objects: Node | None) -> None:
         for value in objects:
@@ -179,6 +180,9 @@ class DcatBuilder:
 
     def labelled(self, node: URIRef, rdf_type: URIRef) -> URIRef:
         """A concept from a controlled vocabulary, typed and with its official labels."""
+        if (node, rdf_type) in self._labelled:
+            return node
+        self._labelled.add((node, rdf_type))
         known = controlled_vocabulary()
         for predicate in (SKOS.prefLabel, DCTERMS.title):
             for label in known.objects(node, predicate):

@@ -25,13 +25,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.query import Result
 from rdflib.term import Node
 
 from . import uris
-from .vocabulary import EU_FILE_TYPE, W3C_FORMATS, XSD
+from .vocabulary import EU_FILE_TYPE, RDF, W3C_FORMATS, XSD
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 CONTEXT_PATH = "vocab/context.jsonld"
@@ -91,7 +92,72 @@ def _rdflib(fmt: Format, graph: Graph) -> bytes:
 
 
 def _ntriples(fmt: Format, graph: Graph) -> bytes:
-    return b"".join(sorted(_rdflib(fmt, graph).splitlines(keepends=True)))
+    return b"".join(sorted(_oxigraph(fmt, graph).splitlines(keepends=True)))
+
+
+def _turtle(fmt: Format, graph: Graph) -> bytes:
+    return _oxigraph(fmt, graph, abbreviated=True)
+
+
+# Oxigraph writes Turtle and N-Triples some twenty times faster than rdflib (a catalogue
+# page of 8,500 statements: 1.3 s in rdflib), so it writes them, from the statements in
+# a canonical order: by subject, its type first, then by predicate and object.
+_OXIGRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+
+
+def _oxigraph(fmt: Format, graph: Graph, abbreviated: bool = False) -> bytes:
+    try:
+        triples = _ox_triples(graph)
+    except ValueError:  # an IRI or language tag Oxigraph refuses: rdflib writes it as it is
+        return _rdflib(fmt, graph)
+    prefixes = _used_prefixes(graph, triples) if abbreviated else None
+    # an empty graph is an empty line, not an empty body (as rdflib writes it)
+    return ox.serialize(triples, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=prefixes) or b"\n"
+
+
+def _ox_triples(graph: Graph) -> list[ox.Triple]:
+    terms: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+    def term(node: Node):
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = _ox_term(node)
+        return found
+
+    rows = [(term(s), term(p), term(o)) for s, p, o in graph]
+    rdf_type = term(RDF.type)
+    rows.sort(key=lambda row: (str(row[0]), row[1] != rdf_type, str(row[1]), str(row[2])))
+    return [ox.Triple(*row) for row in rows]
+
+
+def _ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(node, URIRef):
+        return ox.NamedNode(node)
+    if isinstance(node, BNode):
+        return ox.BlankNode(node)
+    if not isinstance(node, Literal):
+        raise ValueError(f"not an RDF term: {node!r}")
+    if node.language:
+        return ox.Literal(node, language=node.language)
+    if node.datatype:
+        return ox.Literal(node, datatype=ox.NamedNode(node.datatype))
+    return ox.Literal(node)
+
+
+def _used_prefixes(graph: Graph, triples: list[ox.Triple]) -> dict[str, str]:
+    """The graph's prefixes that some IRI of it starts with."""
+    iris = {
+        node.value
+        for triple in triples
+        for node in (triple.subject, triple.predicate, triple.object)
+        if isinstance(node, ox.NamedNode)
+    }
+    iris.update(t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal))
+    return {
+        prefix: str(namespace)
+        for prefix, namespace in sorted(graph.namespace_manager.namespaces())
+        if prefix and any(iri.startswith(namespace) for iri in iris)
+    }
 
 
 # rdflib's flat RDF/XML: one rdf:Description per subject, with one property element per
@@ -176,7 +242,7 @@ def _problem(fmt: Format, problem: dict) -> bytes:
 # The registry.
 
 TURTLE = Format(
-    "ttl", "text/turtle", "Turtle", "graph", _rdflib, ("application/x-turtle",), True,
+    "ttl", "text/turtle", "Turtle", "graph", _turtle, ("application/x-turtle",), True,
     W3C_FORMATS.Turtle, EU_FILE_TYPE.RDF_TURTLE, "turtle",
 )  # fmt: skip
 JSONLD = Format(
