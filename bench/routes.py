@@ -5,8 +5,9 @@ runs it (``gunicorn --workers 2 --threads 8 … wsgi:app``, each worker loading 
 data itself) with a state directory of its own, and records:
 
 - the first build: seconds from starting gunicorn to the first ``200`` of a
-  document, then until the dumps, search and SPARQL answer (what is built once per
-  version), and the peak memory of the process tree meanwhile;
+  document, then until the dumps (whole and an organisation's), search and SPARQL
+  answer (what is built once per version), and the peak memory of the process tree
+  meanwhile;
 - a restart on the unchanged data and state: seconds to the first ``200`` of a
   document;
 - every route's first request after that restart (cold), then its warm latency
@@ -45,6 +46,10 @@ SCHEMA = "https://schema.org/"
 # The day from which ?modified_since= selects: about a twelfth of the generated data.
 SINCE = "2026-12-01"
 SEARCH_WORDS = "bildung"
+# The public base, set as a deployment sets it (docs/deploy.md): documents and dumps
+# are written for it once, and sent as they are. Without one, every download of a dump
+# is moved to the request's base and compressed again while it streams.
+PUBLIC_BASE = "https://opendata.example.de"
 
 
 @dataclass
@@ -77,7 +82,7 @@ def routes(url: str, count: int) -> list[Route]:
     """Every route of the benchmark; each document route has an organisation of its own,
     so that its first request builds that organisation's graph."""
     doc = [f"/doc/organization/{organisation(count, i)}" for i in range(8)]
-    ident = f"<{url}/id/organization/{organisation(count, 8)}>"
+    ident = f"<{PUBLIC_BASE}/id/organization/{organisation(count, 8)}>"
     query = f"SELECT ?name WHERE {{ {ident} <{SCHEMA}name> ?name }}"
     sparql = "/sparql?" + urllib.parse.urlencode({"query": query})
     solutions = {"Accept": "application/sparql-results+json"}
@@ -229,6 +234,7 @@ def service(data: Path, state: Path, options: Options, log: Path) -> Iterator[tu
     command = [GUNICORN, "--workers", str(options.workers), "--threads", "8"]
     command += ["--bind", f"127.0.0.1:{port}", "--no-control-socket", *options.gunicorn_args]
     env = {**os.environ, "OPENDATA_DATA_DIR": str(data), "OPENDATA_STATE_DIR": str(state)}
+    env["OPENDATA_BASE_URI"] = PUBLIC_BASE
     with log.open("a") as output:
         started = time.monotonic()
         process = subprocess.Popen(
@@ -322,12 +328,14 @@ def finished(result: dict) -> dict:
 
 
 def artefacts_ready(url: str, count: int, started: float, options: Options) -> float | None:
-    """Seconds from start until the dumps, search and SPARQL answer 200: what a first
-    build writes once per version. None if not within start_timeout."""
+    """Seconds from start until the dumps (whole and an organisation's), search and
+    SPARQL answer 200: what a first build writes once per version. None if not within
+    start_timeout."""
     client = Client(url, options.timeout)
-    ident = f"<{url}/id/organization/{organisation(count, 10)}>"
+    ident = f"<{PUBLIC_BASE}/id/organization/{organisation(count, 10)}>"
     probes = [
         ("/dumps/all.nt.gz", {"Range": "bytes=0-0"}),
+        (f"/dumps/organization/{organisation(count, 9)}.ttl", {}),
         (f"/search?q={SEARCH_WORDS}", {}),
         ("/sparql?" + urllib.parse.urlencode({"query": f"ASK {{ {ident} ?p ?o }}"}), {}),
     ]

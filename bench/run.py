@@ -470,10 +470,14 @@ def comparison(args, count: int):
     venv = args.rdflib_endpoint
 
     def compare(url: str, size: int):
+        from bench.routes import PUBLIC_BASE
+
         if not (venv / "bin" / "rdflib-endpoint").exists():
             return f"not run: no rdflib-endpoint in {venv}"
         try:
-            return sparql_bench().side_by_side(url, size, venv, args.samples, args.work)
+            return sparql_bench().side_by_side(
+                url, size, venv, args.samples, args.work, PUBLIC_BASE
+            )
         except (OSError, RuntimeError, AssertionError, KeyError, ValueError) as error:
             return f"failed: {type(error).__name__}: {error}"
 

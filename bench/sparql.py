@@ -277,9 +277,12 @@ def compare(size: int, root: Path, venv: Path, samples: int) -> list[dict]:
         return side_by_side(url, size, venv, samples, state)["rows"]
 
 
-def side_by_side(url: str, size: int, venv: Path, samples: int, work: Path) -> dict:
+def side_by_side(
+    url: str, size: int, venv: Path, samples: int, work: Path, base: str | None = None
+) -> dict:
     """The running service at url and rdflib-endpoint on its N-Triples dump, driven in
-    alternating samples: rows of requests/s per query mix, and rdflib-endpoint's start."""
+    alternating samples: rows of requests/s per query mix, and rdflib-endpoint's start.
+    ``base`` is the service's public base, in which its IRIs are (default: url)."""
     dump = work / "all.nt"
     rows = []
     try:
@@ -288,7 +291,7 @@ def side_by_side(url: str, size: int, venv: Path, samples: int, work: Path) -> d
         with rdflib_endpoint(venv, dump) as other:
             loading = time.monotonic() - started
             for name, templates, seconds in MIXES:
-                rows.append(mix(url, other, name, templates, seconds, size, samples))
+                rows.append(mix(url, other, name, templates, seconds, size, samples, base))
         return {
             "rows": rows,
             "rdflib_endpoint_start_s": loading,
@@ -308,9 +311,17 @@ MIXES = (
 
 
 def mix(
-    url: str, other: str, name: str, templates: list[str], seconds: int, size: int, samples: int
+    url: str,
+    other: str,
+    name: str,
+    templates: list[str],
+    seconds: int,
+    size: int,
+    samples: int,
+    base: str | None = None,
 ) -> dict:
-    check = templates[0].replace("{base}", url).replace("{n}", "1")
+    base = base or url
+    check = templates[0].replace("{base}", base).replace("{n}", "1")
     answers = []
     for label, target, endpoint in (("service", url, "/sparql"), ("rdflib-endpoint", other, "/")):
         try:
@@ -322,7 +333,7 @@ def mix(
     loads: dict[str, list[Load]] = {"service": [], "rdflib-endpoint": []}
     for _ in range(samples if seconds == 1 else 3):
         for label, target in (("service", url + "/sparql"), ("rdflib-endpoint", other + "/")):
-            loads[label].append(throughput(target, url, templates, size, seconds))
+            loads[label].append(throughput(target, base, templates, size, seconds))
     service_rps = statistics.median(x.requests_per_second for x in loads["service"])
     other_rps = statistics.median(x.requests_per_second for x in loads["rdflib-endpoint"])
     return {

@@ -105,7 +105,7 @@ def artefact_name(app: Flask, kind: str = "dumps") -> str:
 
 # The packs' layout and renderings: a service that changes them (or how a format is
 # rendered) names a new one, so no member of the old is copied into it.
-PARTS_FORMAT = "v1"
+PARTS_FORMAT = "v2"
 
 
 def parts_name(app: Flask) -> str:

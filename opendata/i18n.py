@@ -225,14 +225,14 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     "sparql.download": N_("Download this result as"),
     "sparql.examples": N_("Example queries"),
     "sparql.run_example": N_("Run this query"),
-    "sparql.example.organizations": N_("Every organisation with its name"),
+    "sparql.example.organizations": N_("Organisations with their names"),
     "sparql.example.programmes": N_("Programmes and the organisations taking part"),
     "sparql.example.contacts": N_("Telephone and e-mail of the contact points"),
     "sparql.example.types": N_("How many things there are of each class"),
     "sparql.example.people": N_("People with their job titles, as a graph (CONSTRUCT)"),
     "sparql.example.email": N_("Does any organisation have an e-mail address? (ASK)"),
     "sparql.example.describe": N_(
-        "Everything about the organisations with a contact point (DESCRIBE)"
+        "Everything about some organisations with a contact point (DESCRIBE)"
     ),
     "sparql.limits": N_("Limits"),
     "sparql.limit.read_only": N_(

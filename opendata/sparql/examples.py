@@ -1,7 +1,9 @@
 """Example queries shown on the query page and in the API documentation.
 
 They name no resource of the service by URI, so they work for any set of
-organisations and on any host; each title is a message key (``opendata.i18n``).
+organisations and on any host; each title is a message key (``opendata.i18n``). Those
+that list things stop at a ``LIMIT`` and sort nothing: a national catalogue has hundreds
+of thousands of names, and sorting them all takes longer than the time limit.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ EXAMPLES = (
         "  ?organization a schema:GovernmentOrganization ;\n"
         "                schema:name ?name .\n"
         '  FILTER(LANG(?name) = "de")\n'
-        "}\nORDER BY ?name",
+        "}\nLIMIT 100",
     ),
     Example(
         "programmes",
@@ -37,7 +39,7 @@ EXAMPLES = (
         "  ?programme a schema:Project ;\n"
         "             schema:name ?name .\n"
         '  FILTER(LANG(?name) = "de")\n'
-        "}\nORDER BY ?name",
+        "}\nLIMIT 100",
     ),
     Example(
         "contacts",
@@ -45,7 +47,7 @@ EXAMPLES = (
         "  ?organization schema:contactPoint ?point .\n"
         "  OPTIONAL { ?point schema:telephone ?telephone }\n"
         "  OPTIONAL { ?point schema:email ?email }\n"
-        "}",
+        "}\nLIMIT 100",
     ),
     Example(
         "types",
@@ -62,7 +64,7 @@ EXAMPLES = (
         "  ?person a schema:Person ;\n"
         "          schema:name ?name .\n"
         "  OPTIONAL { ?person schema:jobTitle ?title }\n"
-        "}",
+        "}\nLIMIT 100",
     ),
     Example(
         "email",
@@ -73,6 +75,6 @@ EXAMPLES = (
         PREFIX + "DESCRIBE ?organization WHERE {\n"
         "  ?organization a schema:GovernmentOrganization ;\n"
         "                schema:contactPoint ?point .\n"
-        "}",
+        "}\nLIMIT 10",
     ),
 )

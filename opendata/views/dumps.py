@@ -91,8 +91,9 @@ def _lines(path) -> Iterator[bytes]:
 
 
 def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    # mtime 0, as the files: the same bytes on every request
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    # mtime 0, as the files: the same bytes on every request; level 1, as this is done
+    # for every download (three times faster than the files' level 6)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
     for chunk in chunks:
         yield compressor.compress(chunk)
     yield compressor.flush()
