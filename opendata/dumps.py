@@ -35,7 +35,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from logging import Logger
@@ -55,7 +55,7 @@ from .formats import (
     serialize,
 )
 from .progress import Progress
-from .records import Organization, Unit
+from .records import Organization
 from .rendering import compress
 from .store import PublishedStore
 
@@ -270,19 +270,55 @@ class Member(io.RawIOBase):
 
 
 def write_all(store: PublishedStore, directory: Path, base: str) -> None:
-    """Every dump format and its gzip, and the ETag of each file."""
+    """Every dump format and its gzip, and the ETag of each file.
+
+    One pass over the files of the data: each file's graph is built once and written
+    in every format.
+    """
+    plain = {fmt: directory / f"all.{fmt.name}" for fmt in DUMP_FORMATS}
+    with contextlib.ExitStack() as stack:
+        out = {fmt: stack.enter_context(open(path, "wb")) for fmt, path in plain.items()}
+        # the Turtle statements wait in a scratch file: every prefix comes first
+        turtle = stack.enter_context(open(directory / "turtle.part", "w+b"))
+        prefixes: set[bytes] = set()
+        out[JSONLD].write(uris.relocate(_JSONLD_START.encode("utf-8"), base))
+        first = True
+        for unit in store.archive.units_by_source():  # read as written, never all at once
+            graph = store.passing_graph(unit)
+            out[NTRIPLES].write(uris.relocate(serialize(graph, NTRIPLES), base))
+            lines = serialize(graph, TURTLE).splitlines(keepends=True)
+            prefixes.update(line for line in lines if line.startswith(b"@prefix"))
+            turtle.write(b"".join(line for line in lines if not line.startswith(b"@prefix")))
+            for node in _jsonld_nodes(graph):
+                out[JSONLD].write((b"\n    " if first else b",\n    ") + uris.relocate(node, base))
+                first = False
+        out[JSONLD].write(b"\n  ]\n}\n")
+        out[TURTLE].write(uris.relocate(b"".join(sorted(prefixes)), base))
+        turtle.seek(0)
+        # whole lines at a time: an IRI to relocate must not be cut
+        while lines := turtle.readlines(1024 * 1024):
+            out[TURTLE].write(uris.relocate(b"".join(lines), base))
+    (directory / "turtle.part").unlink()
     etags = {}
-    for fmt in DUMP_FORMATS:
-        plain = directory / f"all.{fmt.name}"
-        with open(plain, "wb") as out:
-            for chunk in _chunks(store, fmt, directory):
-                out.write(uris.relocate(chunk, base))
-        packed = plain.with_name(plain.name + ".gz")
-        with open(plain, "rb") as source, gzip.GzipFile(packed, "wb", mtime=0) as target:
+    for path in plain.values():
+        packed = path.with_name(path.name + ".gz")
+        with open(path, "rb") as source, gzip.GzipFile(packed, "wb", mtime=0) as target:
             shutil.copyfileobj(source, target, 1024 * 1024)
-        for path in (plain, packed):
-            etags[path.name] = _digest(path)
+        for written in (path, packed):
+            etags[written.name] = _digest(written)
     (directory / ETAGS).write_text(json.dumps(etags, indent=1), encoding="utf-8")
+
+
+# One JSON-LD document: the service's context and every file's nodes in @graph.
+_JSONLD_START = f'{{\n  "@context": "{uris.INTERNAL_BASE}{CONTEXT_PATH}",\n  "@graph": ['
+
+
+def _jsonld_nodes(graph) -> Iterator[bytes]:
+    """The nodes of a file's graph, compacted with the service's context."""
+    data = compacted(graph)
+    for node in data.get("@graph", [data]):
+        node = {key: value for key, value in node.items() if key != "@context"}
+        yield json.dumps(node, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def write_parts(
@@ -389,49 +425,6 @@ class _Earlier(contextlib.ExitStack):
             offset, length, etag, plain_etag = rows[fmt.name]
             found.append((os.pread(self.packs[fmt.name], length, offset), etag, plain_etag))
         return found
-
-
-def _chunks(store: PublishedStore, fmt: Format, directory: Path) -> Iterator[bytes]:
-    units = store.archive.units_by_source()  # read as written: never every record at once
-    if fmt is NTRIPLES:
-        for unit in units:
-            yield serialize(store.passing_graph(unit), NTRIPLES)
-    elif fmt is TURTLE:
-        yield from _turtle(store, units, directory / "turtle.part")
-    elif fmt is JSONLD:
-        yield from _jsonld(store, units)
-
-
-def _turtle(store: PublishedStore, units: Iterable[Unit], scratch: Path) -> Iterator[bytes]:
-    """One Turtle document: every prefix the files use, then each file's statements
-    (kept in a scratch file meanwhile, as the prefixes come first)."""
-    prefixes: set[bytes] = set()
-    with open(scratch, "w+b") as bodies:
-        for unit in units:
-            lines = serialize(store.passing_graph(unit), TURTLE).splitlines(keepends=True)
-            prefixes.update(line for line in lines if line.startswith(b"@prefix"))
-            bodies.write(b"".join(line for line in lines if not line.startswith(b"@prefix")))
-        yield b"".join(sorted(prefixes))
-        bodies.seek(0)
-        # whole lines at a time: the caller relocates IRIs, which must not be cut
-        while lines := bodies.readlines(1024 * 1024):
-            yield b"".join(lines)
-    scratch.unlink()
-
-
-def _jsonld(store: PublishedStore, units: Iterable[Unit]) -> Iterator[bytes]:
-    """One JSON-LD document: the service's context and every file's nodes in @graph."""
-    yield f'{{\n  "@context": "{uris.INTERNAL_BASE}{CONTEXT_PATH}",\n  "@graph": ['.encode()
-    first = True
-    for unit in units:
-        data = compacted(store.passing_graph(unit))
-        nodes = data.get("@graph", [data])
-        for node in nodes:
-            node = {key: value for key, value in node.items() if key != "@context"}
-            text = json.dumps(node, ensure_ascii=False, sort_keys=True)
-            yield (b"\n    " if first else b",\n    ") + text.encode("utf-8")
-            first = False
-    yield b"\n  ]\n}\n"
 
 
 def _hash(data: bytes) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
+from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -322,9 +323,10 @@ def jsonld_context() -> dict:
 
 
 def compacted(graph: Graph) -> dict:
-    context = jsonld_context()["@context"]
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return _ordered(json.loads(text))
+    # rdflib's JSON-LD conversion itself: its serialiser would write the result as JSON
+    # text only for it to be read again here. Native types, as that serialiser uses them.
+    data = from_rdf(graph, jsonld_context()["@context"], use_native_types=True, auto_compact=True)
+    return _ordered(data)
 
 
 def _canonical(graph: Graph) -> Graph:
