@@ -67,7 +67,7 @@ request = function()
   return wrk.format("GET", wrk.path .. "?query=" .. encode(query))
 end
 """
-# One line each; {base} is the service's URL, {n} an organisation.
+# One line each; {base} is the base of the service's IRIs, {n} an organisation.
 ORG = "<{base}/id/organization/buero-n{n}>"
 LOOKUPS = [
     f"SELECT ?name WHERE {{ {ORG} <{SCHEMA}name> ?name }}",

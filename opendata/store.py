@@ -133,7 +133,10 @@ class PublishedStore:
 
     def places(self, limit: int) -> list | None:
         """The places the offices serve, in the order they first appear; None when there
-        are more than ``limit``."""
+        are more than ``limit``. Named on every catalogue page, and a scan of every office."""
+        return self.memo(("places", limit), lambda: self._places(limit))
+
+    def _places(self, limit: int) -> list | None:
         rows = self.archive.rows(
             "SELECT place, min(position) AS first FROM organizations GROUP BY place"
             f" ORDER BY first LIMIT {int(limit) + 1}"
