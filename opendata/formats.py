@@ -8,10 +8,11 @@ description state. Adding a format is one entry and its renderer, here; views of
 whole tables of entries (``DOCUMENT_FORMATS``, ``SOLUTION_FORMATS``, …) and
 ``opendata.serving`` negotiates between them.
 
-Every RDF renderer gives the same bytes in every process for the same graph: rdflib
-orders N-Triples, RDF/XML and JSON-LD by hash order, which differs between
-processes, so lines, arrays and blank-node labels are put in a canonical order here;
-equal bytes give equal ETags across workers and instances. Graphs are rendered in the
+Every RDF renderer gives the same bytes in every process for the same graph: a graph
+iterates in hash order, which differs between processes, so statements, lines,
+arrays and blank-node labels are put in a canonical order here; equal bytes give
+equal ETags across workers and instances. Turtle and N-Triples are written by
+Oxigraph, RDF/XML and JSON-LD by rdflib. Graphs are rendered in the
 internal base and relocated afterwards (``opendata.uris``).
 """
 
@@ -104,6 +105,7 @@ def _turtle(fmt: Format, graph: Graph) -> bytes:
 # page of 8,500 statements: 1.3 s in rdflib), so it writes them, from the statements in
 # a canonical order: by subject, its type first, then by predicate and object.
 _OXIGRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+_RDF_TYPE, _STRING = ox.NamedNode(RDF.type), ox.NamedNode(XSD.string)
 
 
 def _oxigraph(fmt: Format, graph: Graph, abbreviated: bool = False) -> bytes:
@@ -146,14 +148,16 @@ def _ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def _used_prefixes(graph: Graph, triples: list[ox.Triple]) -> dict[str, str]:
-    """The graph's prefixes that some IRI of it starts with."""
-    iris = {
-        node.value
-        for triple in triples
-        for node in (triple.subject, triple.predicate, triple.object)
-        if isinstance(node, ox.NamedNode)
-    }
-    iris.update(t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal))
+    """The graph's prefixes that some IRI written in full would start with (rdf:type is
+    written ``a``, plain and language-tagged literals without their datatype)."""
+    iris = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
+    iris.update(t.predicate.value for t in triples if t.predicate != _RDF_TYPE)
+    for triple in triples:
+        node = triple.object
+        if isinstance(node, ox.NamedNode):
+            iris.add(node.value)
+        elif isinstance(node, ox.Literal) and not node.language and node.datatype != _STRING:
+            iris.add(node.datatype.value)
     return {
         prefix: str(namespace)
         for prefix, namespace in sorted(graph.namespace_manager.namespaces())
