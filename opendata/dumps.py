@@ -125,7 +125,9 @@ def start_building(app: Flask, store: PublishedStore) -> None:
 
     def run() -> None:
         try:
-            artefacts.build_once(whole, lambda directory: write_all(store, directory, base))
+            artefacts.build_once(
+                whole, lambda directory: write_all(store, directory, base, app.logger)
+            )
             app.logger.info("dumps of data version %s are ready", store.version)
             previous = _complete(app, store.version, parts_name(app))
             artefacts.build_once(
@@ -269,12 +271,13 @@ class Member(io.RawIOBase):
         super().close()
 
 
-def write_all(store: PublishedStore, directory: Path, base: str) -> None:
+def write_all(store: PublishedStore, directory: Path, base: str, log: Logger) -> None:
     """Every dump format and its gzip, and the ETag of each file.
 
     One pass over the files of the data: each file's graph is built once and written
     in every format.
     """
+    progress = Progress(log, store.archive.meta["units"], f"dumps of version {store.version}")
     plain = {fmt: directory / f"all.{fmt.name}" for fmt in DUMP_FORMATS}
     with contextlib.ExitStack() as stack:
         out = {fmt: stack.enter_context(open(path, "wb")) for fmt, path in plain.items()}
@@ -283,7 +286,9 @@ def write_all(store: PublishedStore, directory: Path, base: str) -> None:
         prefixes: set[bytes] = set()
         out[JSONLD].write(uris.relocate(_JSONLD_START.encode("utf-8"), base))
         first = True
-        for unit in store.archive.units_by_source():  # read as written, never all at once
+        units = store.archive.units_by_source()  # read as written, never all at once
+        for done, unit in enumerate(units, 1):
+            progress(done)
             graph = store.passing_graph(unit)
             out[NTRIPLES].write(uris.relocate(serialize(graph, NTRIPLES), base))
             lines = serialize(graph, TURTLE).splitlines(keepends=True)

@@ -31,9 +31,9 @@ def held_builds(monkeypatch):
     release = threading.Event()
     write_all = dumps.write_all
 
-    def held(store, directory, base):
+    def held(*args):
         release.wait()
-        write_all(store, directory, base)
+        write_all(*args)
 
     monkeypatch.setattr(dumps, "write_all", held)
     return release
