@@ -50,7 +50,7 @@ from .catalog import (
 from .formats import DUMP_FORMATS, VOCAB_DIR, Format
 from .graph import new_graph, texts
 from .i18n import LANGUAGES, gettext
-from .presenter import tel_iri, text_in
+from .presenter import mailto_iri, tel_iri, text_in
 from .records import PRIMARY_LANGUAGE, Organization, Place, Text
 from .store import PublishedStore
 from .vocabulary import (
@@ -301,7 +301,7 @@ class DcatBuilder:
         self.typed(point, VCARD.Organization)
         # DCAT-AP.de allows one vcard:fn: the name in the publisher's language.
         self.add(point, VCARD.fn, texts(organization.contact_point.name)[0])
-        self.add(point, VCARD.hasEmail, URIRef(f"mailto:{organization.email}"))
+        self.add(point, VCARD.hasEmail, URIRef(mailto_iri(organization.email)))
         self.add(point, VCARD.hasTelephone, URIRef(tel_iri(organization.telephone.international)))
         self.typed(address, VCARD.Address)
         self.add(address, VCARD["street-address"], Literal(organization.address.street_address))

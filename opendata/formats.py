@@ -109,10 +109,7 @@ _RDF_TYPE, _STRING = ox.NamedNode(RDF.type), ox.NamedNode(XSD.string)
 
 
 def _oxigraph(fmt: Format, graph: Graph, abbreviated: bool = False) -> bytes:
-    try:
-        triples = _ox_triples(graph)
-    except ValueError:  # an IRI or language tag Oxigraph refuses: rdflib writes it as it is
-        return _rdflib(fmt, graph)
+    triples = _ox_triples(graph)
     prefixes = _used_prefixes(graph, triples) if abbreviated else None
     # an empty graph is an empty line, not an empty body (as rdflib writes it)
     return ox.serialize(triples, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=prefixes) or b"\n"

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from .records import PRIMARY_LANGUAGE, Text
 
@@ -33,6 +34,12 @@ def text_in(text: Text, language: str) -> tuple[str, str]:
 def tel_iri(number: str) -> str:
     """'+49 340 204-1305' → 'tel:+493402041305'."""
     return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+
+
+def mailto_iri(email: str) -> str:
+    """'a|b@example.org' → 'mailto:a%7Cb@example.org': an address may hold characters
+    an IRI may not (RFC 6068 leaves only these unencoded)."""
+    return "mailto:" + quote(email, safe="@!$'()*+,;:-._~")
 
 
 def number(value: int, language: str) -> str:

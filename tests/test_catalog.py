@@ -18,7 +18,7 @@ from .catalog_data import (
     with_sparql,
     write_organization,
 )
-from .conftest import DATA_DIR, FIXTURES, SHARED, make_app, parse
+from .conftest import DATA_DIR, FIXTURES, SHARED, copy_data, make_app, parse
 
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 DCATDE = "http://dcat-ap.de/def/dcatde/"
@@ -386,3 +386,19 @@ def test_misspelt_vocabulary_codes_are_refused(tmp_path, field, message):
     write_organization(tmp_path, 1, "2024-01-02", **{key: value})
     with pytest.raises(InvalidData, match=message):
         make_app(tmp_path)
+
+
+def test_an_email_address_is_a_valid_mailto_iri_in_every_format(tmp_path):
+    """An address may hold characters an IRI may not (``|``): they are percent-encoded
+    in the contact point's mailto: IRI, and every format of the dataset answers."""
+    data = copy_data(tmp_path / "data")
+    office = data / "bildungsbuero-dessau-rosslau.yaml"
+    text = office.read_text(encoding="utf-8")
+    office.write_text(text.replace("email: bildungsbuero@", "email: bildungs|buero@"), "utf-8")
+    client = make_app(data).test_client()
+    for extension in ("ttl", "nt", "rdf", "jsonld"):
+        response = client.get(f"/catalog/dataset/bildungsbuero.{extension}")
+        assert response.status_code == 200, extension
+        graph = parse(response, extension, client)
+        emails = set(graph.objects(None, URIRef(VCARD + "hasEmail")))
+        assert emails == {URIRef("mailto:bildungs%7Cbuero@dessau-rosslau.de")}, extension
