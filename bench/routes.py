@@ -272,31 +272,27 @@ def until_200(
 # ---- one size ------------------------------------------------------------------------
 
 
-def measure(count: int, data: Path, work: Path, options: Options, compare, save) -> dict:
+# What a first build measures: kept by a run on the state it left (``earlier``).
+FIRST_BUILD = ("first_build_s", "artefacts_s", "first_build_peak")
+
+
+def measure(
+    count: int, data: Path, work: Path, options: Options, compare, save, earlier: dict | None
+) -> dict:
     """Every figure of one size. ``compare(url, count)`` runs the SPARQL comparison (or
     is None); ``save(result)`` keeps what is measured so far, after each phase, so that
-    an interrupted run still shows how far it came."""
+    an interrupted run still shows how far it came. With ``earlier`` (the result of the
+    run that built the state), the state is kept and the first build not measured."""
     state = work / f"state-{count}"
-    shutil.rmtree(state, ignore_errors=True)  # a first build
     document = f"/doc/organization/{organisation(count, 10)}.ttl"
-    result: dict = {"organisations": count, "data": str(data), "incomplete": "first build"}
     log = work / f"gunicorn-{count}.log"
-    log.unlink(missing_ok=True)
-    log.touch()
-    save(result)
-    with service(data, state, options, log) as (url, process, started):
-        peak = PeakMemory(process.pid)
-        first = until_200(url, document, process, started, options, log)
-        if isinstance(first, str):
-            result["failure"] = f"first build: {first}"
-        else:
-            result["first_build_s"] = first
-            result["incomplete"] = "first build, waiting for its artefacts"
-            save(result)
-            result["artefacts_s"] = artefacts_ready(url, count, started, options)
-        result["first_build_peak"] = peak.stop()
+    if earlier is None:
+        result = first_build(count, data, state, document, options, log, save)
+    else:
+        kept = {key: earlier[key] for key in FIRST_BUILD if key in earlier}
+        result = {"organisations": count, "data": str(data), **kept}
     if "failure" in result:
-        return finished(result)
+        return result
     result["incomplete"] = "restart"
     save(result)
     with service(data, state, options, log) as (url, process, started):
@@ -320,6 +316,30 @@ def measure(count: int, data: Path, work: Path, options: Options, compare, save)
             save(result)
             result["sparql_comparison"] = compare(url, count)
     return finished(result)
+
+
+def first_build(
+    count: int, data: Path, state: Path, document: str, options: Options, log: Path, save
+) -> dict:
+    """The first build on an empty state directory: until the first document, then
+    until the artefacts, and the peak memory meanwhile."""
+    shutil.rmtree(state, ignore_errors=True)
+    result: dict = {"organisations": count, "data": str(data), "incomplete": "first build"}
+    log.unlink(missing_ok=True)
+    log.touch()
+    save(result)
+    with service(data, state, options, log) as (url, process, started):
+        peak = PeakMemory(process.pid)
+        first = until_200(url, document, process, started, options, log)
+        if isinstance(first, str):
+            result["failure"] = f"first build: {first}"
+        else:
+            result["first_build_s"] = first
+            result["incomplete"] = "first build, waiting for its artefacts"
+            save(result)
+            result["artefacts_s"] = artefacts_ready(url, count, started, options)
+        result["first_build_peak"] = peak.stop()
+    return finished(result) if "failure" in result else result
 
 
 def finished(result: dict) -> dict:

@@ -434,7 +434,13 @@ def sizes(args) -> None:
     for count in args.sizes:
         saved = results_dir / f"{count}.json"
         partial = results_dir / f"{count}.partial.json"
-        if saved.exists() and not args.fresh:
+        earlier = None
+        if args.restart_only:
+            earlier = _earlier(args.work, count, saved, partial)
+            if earlier is None:
+                print(f"no state of {count:,} organisations to restart on", file=sys.stderr)
+                continue
+        elif saved.exists() and not args.fresh:
             results.append(json.loads(saved.read_text()))
             continue
         if args.report:
@@ -448,13 +454,25 @@ def sizes(args) -> None:
         def save(result: dict, partial: Path = partial, at_start: str = at_start) -> None:
             partial.write_text(json.dumps({**result, "machine": at_start}, indent=1))
 
-        result = routes.measure(count, data, args.work, options, comparison(args, count), save)
+        compare = comparison(args, count)
+        result = routes.measure(count, data, args.work, options, compare, save, earlier)
         result["machine"] = f"{at_start}; load at the end {load()}"
         saved.write_text(json.dumps(result, indent=1))
         partial.unlink(missing_ok=True)
         results.append(result)
     print(report(results, args.start_timeout))
     (args.work / "results.md").write_text(report(results, args.start_timeout))
+
+
+def _earlier(work: Path, count: int, saved: Path, partial: Path) -> dict | None:
+    """The result of the run that built ``state-N`` (empty if none was saved), or None
+    when there is no such state."""
+    if not (work / f"state-{count}").is_dir():
+        return None
+    for path in (saved, partial):
+        if path.exists():
+            return json.loads(path.read_text())
+    return {}
 
 
 def sparql_bench():
@@ -544,6 +562,11 @@ def main() -> int:
     )
     sizes_options.add_argument("--fresh", action="store_true", help="measure saved sizes again")
     sizes_options.add_argument("--report", action="store_true", help="print saved results only")
+    sizes_options.add_argument(
+        "--restart-only",
+        action="store_true",
+        help="measure again from the restart on, on the state an earlier run built",
+    )
     sizes_options.add_argument("--requests", type=int, default=200, help="warm, per route")
     sizes_options.add_argument("--route-seconds", type=float, default=10, help="warm, per route")
     sizes_options.add_argument(

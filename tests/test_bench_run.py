@@ -3,8 +3,8 @@
 Its figures are for docs/performance.md, measured on a quiet machine: samples on a
 busy one say nothing, so only the shape of the output is checked here (every table,
 column, scenario and route is there, every figure is a number, every route answered
-with the status it should), and that a saved size is reported again without being
-measured.
+with the status it should), that a saved size is reported again without being
+measured, and that a size is measured again from its restart on the state it left.
 """
 
 from __future__ import annotations
@@ -175,6 +175,7 @@ def test_the_benchmark_prints_every_table_in_shape(tmp_path):
     peak_rss, peak_pss = row[3].split(" / ")
     assert all(is_number(cell) for cell in [*row[1:3], peak_rss, peak_pss, *row[4:-1]]), output
     assert row[-1] == DASH, output  # no wrk at --route-wrk-seconds 0
+    first_build = row[1:4]
 
     header, rows = table(output, "route", after="### 3 organisations")
     assert header == ROUTE_COLUMNS
@@ -192,3 +193,14 @@ def test_the_benchmark_prints_every_table_in_shape(tmp_path):
     assert again.returncode == 0, again.stderr
     assert table(again.stdout, "route")[1] == rows
     assert "# measuring" not in again.stderr
+
+    # --restart-only measures again on the state that run built: the first build's
+    # figures are kept, the restart and every route measured anew
+    restarted = run("--skip-comparison", "--restart-only", *sizes)
+    assert restarted.returncode == 0, restarted.stderr
+    assert "# measuring 3 organisations" in restarted.stderr
+    [summary] = table(restarted.stdout, "organisations")[1]
+    assert summary[1:4] == first_build, restarted.stdout
+    assert is_number(summary[4]), restarted.stdout
+    routes = table(restarted.stdout, "route", after="### 3 organisations")[1]
+    assert {row[0]: row[2] for row in routes} == ROUTES, restarted.stdout
