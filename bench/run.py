@@ -5,8 +5,9 @@ and 100,000 organisations.
     .venv/bin/python bench/run.py --skip-comparison --sizes 10,10000   # ~15 minutes
     .venv/bin/python bench/generate.py 100000 /tmp/opendata-bench/data-100000 &&
         touch /tmp/opendata-bench/data-100000/.complete        # 100,000: its data first
-    .venv/bin/python bench/run.py --skip-comparison --sizes 100000 --start-timeout 3600
+    .venv/bin/python bench/run.py --skip-comparison --sizes 100000 --start-timeout 5400
     .venv/bin/python bench/run.py --skip-comparison --sizes 10,10000,100000  # tables of all
+    .venv/bin/python bench/run.py --skip-comparison --sizes 100000 --restart-only  # routes again
     .venv/bin/python bench/run.py --quick                      # short smoke run
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``); the SPARQL comparison needs
