@@ -125,8 +125,7 @@ def _ox_triples(graph: Graph) -> list[ox.Triple]:
         return found
 
     rows = [(term(s), term(p), term(o)) for s, p, o in graph]
-    rdf_type = term(RDF.type)
-    rows.sort(key=lambda row: (str(row[0]), row[1] != rdf_type, str(row[1]), str(row[2])))
+    rows.sort(key=lambda row: (str(row[0]), row[1] != _RDF_TYPE, str(row[1]), str(row[2])))
     return [ox.Triple(*row) for row in rows]
 
 
@@ -135,8 +134,6 @@ def _ox_term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         return ox.NamedNode(node)
     if isinstance(node, BNode):
         return ox.BlankNode(node)
-    if not isinstance(node, Literal):
-        raise ValueError(f"not an RDF term: {node!r}")
     if node.language:
         return ox.Literal(node, language=node.language)
     if node.datatype:
