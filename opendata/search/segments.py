@@ -156,6 +156,7 @@ class Segment:
         self._texts: list[list[str]] = []
         self._ids: list[int] = []
         self._administrations: list[str | None] = []
+        self._order: list[int] = []  # the things' places, in id order
 
     def read(self, told: Callable[[int], None]) -> Read:
         things, links, named = [], [], {}
@@ -194,7 +195,7 @@ class Segment:
             connection.execute("BEGIN")
             marks = ", ?" * (len(documents.FIELDS) + 1)
             insert = f"INSERT INTO text (rowid, {_columns()}) VALUES (?{marks})"
-            order = self._in_id_order()
+            order = self._order
             for start in range(0, len(order), BATCH):
                 connection.executemany(
                     insert,
@@ -221,7 +222,7 @@ class Segment:
         tally = tables.Tally()
         things = self._read.things
         with closing(tables.create(self.rows_path)) as connection:
-            rows = ((ids[i], things[i], administrations[i]) for i in self._in_id_order())
+            rows = ((ids[i], things[i], administrations[i]) for i in self._order)
             tables.insert_things(connection, rows, tally)
             tables.insert_labels(connection, self._read.named)
             connection.execute("COMMIT")
@@ -231,9 +232,7 @@ class Segment:
     def assign(self, ids: list[int], administrations: list[str | None]) -> None:
         """The id and administration of each thing read."""
         self._ids, self._administrations = ids, administrations
-
-    def _in_id_order(self) -> list[int]:
-        return sorted(range(len(self._ids)), key=self._ids.__getitem__)
+        self._order = sorted(range(len(ids)), key=ids.__getitem__)
 
 
 def _columns() -> str:
