@@ -53,6 +53,8 @@ def assert_answered(response, context) -> None:
     assert response.status_code in (200, 400, 414), (context, response.status_code)
     body = response.get_data(as_text=True)
     for leak in ("sqlite", "fts5", "Traceback", "OperationalError"):
+        if leak.lower() in str(context).lower():  # a 400 quotes the value it refuses
+            continue
         assert leak.lower() not in body.lower(), (context, leak)
     if response.mimetype == "text/html":
         assert body.rstrip().endswith("</html>")
