@@ -12,6 +12,11 @@ disk (kept in ``--data-root`` with its figures, and reused by later runs: delete
 triple and a small SELECT, each the median of several requests with a new query text
 (POST: nothing comes from a cache).
 
+``--cost N``: where the CPU of an uncached lookup goes, at N organisations. The
+service runs the lookups of part 2 for ``--cost-seconds``; the table gives CPU
+milliseconds and context switches per request in the gunicorn processes, the query
+processes and wrk (read from ``/proc`` before and after).
+
 Part 2 (``--compare VENV``, a virtual environment outside this repository with
 ``pip install rdflib-endpoint uvicorn``): rdflib-endpoint serves the service's own
 N-Triples dump of the same data (``/dumps/all.nt``, so the URIs are the same), and
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -101,6 +107,7 @@ def build_store(directory: Path, state: Path) -> dict:
     """
     from flask import Flask
 
+    from opendata import archive, artefacts
     from opendata.records import load_directory
     from opendata.sparql import building
     from opendata.store import PublishedStore
@@ -108,7 +115,10 @@ def build_store(directory: Path, state: Path) -> dict:
     figures = state / "build.json"
     if figures.exists():
         return json.loads(figures.read_text())
-    published = PublishedStore(load_directory(directory))
+    data = load_directory(directory)
+    records = state / "versions" / data.version / archive.ARTEFACT  # where the service looks
+    artefacts.build_once(records, lambda work: archive.build(data, work, logging.getLogger()))
+    published = PublishedStore(archive.Archive(records, data.version))
     app = Flask("bench")
     app.config["STATE_DIR"] = str(state)
     started = time.monotonic()
@@ -152,15 +162,72 @@ def count_in_process(state: Path, repeats: int) -> float:
     return min(timings)
 
 
-def query_processes(pid: int) -> list[int]:
+def cost(size: int, root: Path, seconds: int, workers: int, extra: tuple[str, ...]) -> dict:
+    """Requests/s of the lookups, and CPU ms and context switches per request by process
+    kind (``web``: gunicorn, ``query``: query processes, ``wrk``)."""
+    directory = data_dir(root, size)
+    state = root / f"state-{size}"
+    build_store(directory, state)
+    with service(directory, state, workers, extra) as (url, pid):
+        # a first start writes the dumps in a child process: not while measuring
+        while "other" in usage(pid):
+            time.sleep(1)
+        throughput(url + "/sparql", url, LOOKUPS, size, 2)  # every query process warm
+        before, wrk_before = usage(pid), os.times()
+        load = throughput(url + "/sparql", url, LOOKUPS, size, seconds)
+        after, wrk_after = usage(pid), os.times()
+    requests = load.requests_per_second * seconds
+    if not requests:
+        raise RuntimeError(f"no lookup was answered within {seconds} s")
+    found = {"organisations": size, "requests_per_second": load.requests_per_second}
+    for kind in after:
+        cpu, switches = (a - b for a, b in zip(after[kind], before.get(kind, (0, 0)), strict=True))
+        found[kind] = {"cpu_ms": cpu / requests * 1000, "switches": switches / requests}
+    wrk_cpu = sum(wrk_after[2:4]) - sum(wrk_before[2:4])  # children's user and system time
+    found["wrk"] = {"cpu_ms": wrk_cpu / requests * 1000, "switches": None}
+    return found
+
+
+def usage(pid: int) -> dict[str, tuple[float, int]]:
+    """CPU seconds and context switches of the process tree under pid, by kind."""
+    found: dict[str, tuple[float, int]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for process in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{process}/cmdline").read_bytes()
+            switches = sum(
+                int(line.split()[1])
+                for task in Path(f"/proc/{process}/task").iterdir()
+                for line in (task / "status").read_text().splitlines()
+                if "ctxt_switches:" in line  # voluntary and not
+            )
+        except OSError:  # ended meanwhile
+            continue
+        kind = "query" if QUERY_PROCESS.encode() in command else "web"
+        if kind == "web" and b"gunicorn" not in command:
+            kind = "other"  # a child building artefacts
+        cpu, count = found.get(kind, (0.0, 0))
+        found[kind] = (cpu + (int(fields[11]) + int(fields[12])) / tick, count + switches)
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
     found, queue = [], [pid]
     while queue:
         current = queue.pop()
+        found.append(current)
         for path in Path(f"/proc/{current}/task").glob("*/children"):
             queue += [int(child) for child in path.read_text().split()]
-        if QUERY_PROCESS in Path(f"/proc/{current}/cmdline").read_bytes().decode(errors="replace"):
-            found.append(current)
     return found
+
+
+def query_processes(pid: int) -> list[int]:
+    return [
+        process
+        for process in process_tree(pid)
+        if QUERY_PROCESS.encode() in Path(f"/proc/{process}/cmdline").read_bytes()
+    ]
 
 
 def rss_mb(pid: int) -> float:
@@ -171,7 +238,7 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def service(directory: Path, state: Path, workers: int = WORKERS):
+def service(directory: Path, state: Path, workers: int = WORKERS, extra: tuple[str, ...] = ()):
     """The service under gunicorn, loading the data once before forking (``--preload``:
     at 100,000 organisations loading takes minutes, longer than a worker may take to
     boot); yields its URL and the master's pid."""
@@ -182,7 +249,7 @@ def service(directory: Path, state: Path, workers: int = WORKERS):
         "OPENDATA_STATE_DIR": str(state),
         "OPENDATA_RELOAD_INTERVAL": "0",
     }
-    command = [GUNICORN, "--preload", "--workers", str(workers), "--threads", "8"]
+    command = [GUNICORN, "--preload", "--workers", str(workers), "--threads", "8", *extra]
     command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "600"]
     process = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -196,11 +263,11 @@ def service(directory: Path, state: Path, workers: int = WORKERS):
         stop(process)
 
 
-def scale(size: int, root: Path, repeats: int, workers: int) -> dict:
+def scale(size: int, root: Path, repeats: int, workers: int, extra: tuple[str, ...]) -> dict:
     directory = data_dir(root, size)
     state = root / f"state-{size}"
     built = build_store(directory, state)
-    with service(directory, state, workers) as (url, pid):
+    with service(directory, state, workers, extra) as (url, pid):
         query(url, "ASK {}")
         for _ in range(2 * workers):  # every query process opened and warm
             query(url, "ASK { ?s ?p ?o }")
@@ -269,11 +336,11 @@ def throughput(endpoint: str, base: str, templates: list[str], size: int, second
         os.unlink(file.name)
 
 
-def compare(size: int, root: Path, venv: Path, samples: int) -> list[dict]:
+def compare(size: int, root: Path, venv: Path, samples: int, extra: tuple[str, ...]) -> list[dict]:
     directory = data_dir(root, size)
     state = root / f"state-{size}"
     build_store(directory, state)
-    with service(directory, state) as (url, _):
+    with service(directory, state, extra=extra) as (url, _):
         return side_by_side(url, size, venv, samples, state)["rows"]
 
 
@@ -352,6 +419,20 @@ def ratio(row: dict) -> str:
     return f"{row['service'] / row['rdflib-endpoint']:.1f}×"
 
 
+def print_cost(found: dict) -> None:
+    print(
+        f"\nUncached lookups at {found['organisations']:,} organisations:"
+        f" {found['requests_per_second']:,.0f} requests/s; per request:"
+    )
+    print("| processes | CPU ms | context switches |")
+    print("|---|---:|---:|")
+    for kind in ("web", "query", "other", "wrk"):
+        if kind in found:
+            switches = found[kind]["switches"]
+            shown = "–" if switches is None else f"{switches:.1f}"
+            print(f"| {kind} | {found[kind]['cpu_ms']:.2f} | {shown} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
@@ -361,8 +442,12 @@ def main() -> int:
     parser.add_argument("--compare-size", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=9, help="one-second samples per server")
     parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers (part 1)")
+    parser.add_argument("--cost", type=int, metavar="N", help="CPU per lookup at N organisations")
+    parser.add_argument("--cost-seconds", type=int, default=10)
+    parser.add_argument("--gunicorn-args", default="", help="added to gunicorn's command")
     args = parser.parse_args()
     args.data_root.mkdir(parents=True, exist_ok=True)
+    extra = tuple(args.gunicorn_args.split())
     if args.sizes:
         print(
             "| organisations | triples | store build s | store MB on disk | query process RSS MB"
@@ -370,7 +455,7 @@ def main() -> int:
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for size in args.sizes:
-            row = scale(size, args.data_root, args.repeats, args.workers)
+            row = scale(size, args.data_root, args.repeats, args.workers, extra)
             print(
                 f"| {row['organisations']:,} | {row['triples']:,} | {row['build_s']:.1f}"
                 f" | {row['store_mb']:.0f} | {row['query_process_mb']:.0f}"
@@ -378,8 +463,10 @@ def main() -> int:
                 f" | {row['select_ms']:.1f} |",
                 flush=True,
             )
+    if args.cost:
+        print_cost(cost(args.cost, args.data_root, args.cost_seconds, args.workers, extra))
     if args.compare:
-        rows = compare(args.compare_size, args.data_root, args.compare, args.samples)
+        rows = compare(args.compare_size, args.data_root, args.compare, args.samples, extra)
         print(f"\nUncached queries at {args.compare_size:,} organisations, requests/s (median):")
         print("| queries | service | rdflib-endpoint | ratio | errors |")
         print("|---|---:|---:|---:|---:|")

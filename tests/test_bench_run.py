@@ -102,7 +102,7 @@ def table(output: str, first_column: str, after: str = "") -> tuple[list[str], l
     """The header and rows of the first markdown table whose first column is
     first_column, after the line after."""
     lines = output.splitlines()
-    begin = lines.index(after) if after else 0
+    begin = lines.index(after) if after else -1
     start = next(
         i for i, line in enumerate(lines) if i > begin and line.startswith(f"| {first_column} |")
     )
