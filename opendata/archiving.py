@@ -101,7 +101,9 @@ def _in_child(app: Flask, directory: Path, previous: Archive | None) -> str:
     }
     app.logger.info("validating and archiving %s in a child process", directory)
     finished = subprocess.run(
-        [sys.executable, "-m", "opendata.archiving", json.dumps(request)],
+        # not ``-m opendata.archiving``: the package imports this module first, and
+        # Python warns that it then runs it a second time
+        [sys.executable, "-c", "from opendata.archiving import run; run()", json.dumps(request)],
         stdout=subprocess.PIPE,
         check=False,
     )
@@ -134,5 +136,6 @@ def main(request: dict) -> dict:
     return {"version": version}
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The child's entry point: its request is its one argument, its answer one line."""
     print(json.dumps(main(json.loads(sys.argv[1]))), flush=True)

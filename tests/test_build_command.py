@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -42,3 +46,15 @@ def test_build_refuses_invalid_data_and_names_the_problem(tmp_path):
     assert result.exit_code == 1
     assert "bildungsbuero-dessau-rosslau.yaml" in result.output
     assert "nothing can be published" in result.output
+
+
+def test_a_build_in_child_processes_tells_the_operator_its_progress_and_nothing_else(tmp_path):
+    """What an operator reads on the console: the steps, no warning of the interpreter."""
+    data, state = copy_data(tmp_path / "data"), tmp_path / "state"
+    env = {**os.environ, "OPENDATA_STATE_DIR": str(state), "OPENDATA_ARCHIVE_IN_CHILD_FILES": "0"}
+    command = [str(Path(sys.executable).with_name("opendata")), "build", str(data)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "validating and archiving" in result.stderr  # the records' child ran
+    assert "in a child process" in result.stderr
+    assert "Warning" not in result.stderr, result.stderr
