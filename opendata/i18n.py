@@ -182,6 +182,20 @@ MSGIDS: dict[str, str | tuple[str, str]] = {
     "error.431": N_("Headers too large"),
     "error.500": N_("Internal error"),
     "error.503": N_("Temporarily unavailable"),
+    # What an error means, for people, above the service's own (English) explanation.
+    "error.400.explanation": N_(
+        "The address holds something this page cannot use. Please check it, or start"
+        " again from the home page."
+    ),
+    "error.404.explanation": N_(
+        "There is no page at this address. It may be mistyped or out of date; the search"
+        " on the home page finds every organisation published here."
+    ),
+    "error.410.explanation": N_("This was published here before and has been withdrawn."),
+    "error.500.explanation": N_("Something went wrong on our side. Please try again later."),
+    "error.503.explanation": N_(
+        "The service is busy or being updated. Please try again in a moment."
+    ),
     # Layout, navigation and the pages for citizens.
     "language_nav": N_("Language"),
     "legal_nav": N_("Legal information"),

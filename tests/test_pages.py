@@ -179,6 +179,17 @@ def test_an_error_page_marks_the_services_english_detail_on_a_german_page(client
     assert '<p lang="en">' not in english
 
 
+def test_an_error_page_says_what_happened_in_the_readers_language(client):
+    german = get(client, "/doc/person/nobody").get_data(as_text=True)
+    assert "<p>Unter dieser Adresse gibt es keine Seite." in german
+    english = get(client, "/doc/person/nobody?lang=en").get_data(as_text=True)
+    assert "<p>There is no page at this address." in english
+    # for programs: the service's own explanation only
+    problem = client.get("/doc/person/nobody", headers={"Accept": "application/problem+json"})
+    assert problem.get_json()["detail"] == "There is no 'person' called 'nobody' here."
+    assert "Adresse" not in problem.get_data(as_text=True)
+
+
 # --- breadcrumbs ----------------------------------------------------------------------
 
 
