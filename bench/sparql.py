@@ -200,12 +200,15 @@ def usage(pid: int) -> dict[str, tuple[float, int]]:
                 int(line.split()[1])
                 for task in Path(f"/proc/{process}/task").iterdir()
                 for line in (task / "status").read_text().splitlines()
-                if "ctxt_switches:" in line  # voluntary and not
+                if "ctxt_switches:" in line  # voluntary and involuntary
             )
         except OSError:  # ended meanwhile
             continue
-        kind = "query" if QUERY_PROCESS.encode() in command else "web"
-        if kind == "web" and b"gunicorn" not in command:
+        if QUERY_PROCESS.encode() in command:
+            kind = "query"
+        elif b"gunicorn" in command:
+            kind = "web"
+        else:
             kind = "other"  # a child building artefacts
         cpu, count = found.get(kind, (0.0, 0))
         found[kind] = (cpu + (int(fields[11]) + int(fields[12])) / tick, count + switches)

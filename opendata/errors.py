@@ -82,12 +82,12 @@ def error_response(status: int, title: str, detail: str, gone: Gone | None = Non
     fmt = error_format()
     successor = gone.successor_uri() if gone else None
     if fmt is HTML:
-        explanation = f"error.{status}.explanation"
+        key = f"error.{status}.explanation"
         body = render_template(
             "error.html",
             status=status,
             title=title,
-            explanation=gettext(explanation) if explanation in MESSAGES else None,
+            explanation=gettext(key) if key in MESSAGES else None,
             detail=detail,
             successor=gone.successor_path() if gone else None,
         )
