@@ -176,15 +176,18 @@ def cost(size: int, root: Path, seconds: int, workers: int, extra: tuple[str, ..
         before, wrk_before = usage(pid), os.times()
         load = throughput(url + "/sparql", url, LOOKUPS, size, seconds)
         after, wrk_after = usage(pid), os.times()
-    requests = load.requests_per_second * seconds
-    if not requests:
-        raise RuntimeError(f"no lookup was answered within {seconds} s")
-    found = {"organisations": size, "requests_per_second": load.requests_per_second}
+    requests = round(load.requests_per_second * seconds)
+    found = {"organisations": size, "seconds": seconds, "requests": requests}
+
+    def per_request(value: float) -> float | None:
+        # on a machine busy enough, no lookup is answered in time: nothing to divide by
+        return value / requests if requests else None
+
     for kind in after:
         cpu, switches = (a - b for a, b in zip(after[kind], before.get(kind, (0, 0)), strict=True))
-        found[kind] = {"cpu_ms": cpu / requests * 1000, "switches": switches / requests}
+        found[kind] = {"cpu_s": per_request(cpu), "switches": per_request(switches)}
     wrk_cpu = sum(wrk_after[2:4]) - sum(wrk_before[2:4])  # children's user and system time
-    found["wrk"] = {"cpu_ms": wrk_cpu / requests * 1000, "switches": None}
+    found["wrk"] = {"cpu_s": per_request(wrk_cpu), "switches": None}
     return found
 
 
@@ -425,15 +428,16 @@ def ratio(row: dict) -> str:
 def print_cost(found: dict) -> None:
     print(
         f"\nUncached lookups at {found['organisations']:,} organisations:"
-        f" {found['requests_per_second']:,.0f} requests/s; per request:"
+        f" {found['requests']:,} answered in {found['seconds']} s"
+        f" ({found['requests'] / found['seconds']:,.0f}/s); per request:"
     )
     print("| processes | CPU ms | context switches |")
     print("|---|---:|---:|")
     for kind in ("web", "query", "other", "wrk"):
         if kind in found:
-            switches = found[kind]["switches"]
-            shown = "–" if switches is None else f"{switches:.1f}"
-            print(f"| {kind} | {found[kind]['cpu_ms']:.2f} | {shown} |")
+            cpu, switches = found[kind]["cpu_s"], found[kind]["switches"]
+            cpu_ms = "–" if cpu is None else f"{cpu * 1000:.2f}"
+            print(f"| {kind} | {cpu_ms} | {'–' if switches is None else f'{switches:.1f}'} |")
 
 
 def main() -> int:
