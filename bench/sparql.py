@@ -163,8 +163,9 @@ def count_in_process(state: Path, repeats: int) -> float:
 
 
 def cost(size: int, root: Path, seconds: int, workers: int, extra: tuple[str, ...]) -> dict:
-    """Requests/s of the lookups, and CPU ms and context switches per request by process
-    kind (``web``: gunicorn, ``query``: query processes, ``wrk``)."""
+    """How many lookups were answered in ``seconds``, and the CPU seconds and context
+    switches per lookup by process kind (``web``: gunicorn, ``query``: query processes,
+    ``wrk``)."""
     directory = data_dir(root, size)
     state = root / f"state-{size}"
     build_store(directory, state)
