@@ -199,23 +199,30 @@ def usage(pid: int) -> dict[str, tuple[float, int]]:
     for process in process_tree(pid):
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-            command = Path(f"/proc/{process}/cmdline").read_bytes()
-            switches = sum(
-                int(line.split()[1])
-                for task in Path(f"/proc/{process}/task").iterdir()
-                for line in (task / "status").read_text().splitlines()
-                if "ctxt_switches:" in line  # voluntary and involuntary
-            )
         except OSError:  # ended meanwhile
             continue
-        if QUERY_PROCESS.encode() in command:
+        arguments = command(process)
+        if QUERY_PROCESS.encode() in arguments:
             kind = "query"
-        elif b"gunicorn" in command:
+        elif b"gunicorn" in arguments:
             kind = "web"
         else:
             kind = "other"  # a child building artefacts
         cpu, count = found.get(kind, (0.0, 0))
-        found[kind] = (cpu + (int(fields[11]) + int(fields[12])) / tick, count + switches)
+        cpu += (int(fields[11]) + int(fields[12])) / tick  # user and system time
+        found[kind] = (cpu, count + context_switches(process))
+    return found
+
+
+def context_switches(pid: int) -> int:
+    """Voluntary and involuntary context switches of every thread of a process."""
+    found = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            lines = task.read_text().splitlines()
+        except OSError:  # the thread ended meanwhile
+            continue
+        found += sum(int(line.split()[1]) for line in lines if "ctxt_switches:" in line)
     return found
 
 
@@ -225,16 +232,23 @@ def process_tree(pid: int) -> list[int]:
         current = queue.pop()
         found.append(current)
         for path in Path(f"/proc/{current}/task").glob("*/children"):
-            queue += [int(child) for child in path.read_text().split()]
+            try:
+                queue += [int(child) for child in path.read_text().split()]
+            except OSError:  # the thread or process ended meanwhile
+                continue
     return found
 
 
 def query_processes(pid: int) -> list[int]:
-    return [
-        process
-        for process in process_tree(pid)
-        if QUERY_PROCESS.encode() in Path(f"/proc/{process}/cmdline").read_bytes()
-    ]
+    return [process for process in process_tree(pid) if QUERY_PROCESS.encode() in command(process)]
+
+
+def command(pid: int) -> bytes:
+    """The command line of a process (empty when it has ended)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def rss_mb(pid: int) -> float:
