@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.run import FRESH_QUERY_LUA, GUNICORN, ROOT, free_port, stop, wrk
+from bench.run import FRESH_QUERY_LUA, GUNICORN, ROOT, free_port, process_tree, stop, wrk
 from bench.sparql import ratio as sparql_ratio
 
 SCHEMA = "https://schema.org/"
@@ -172,19 +172,6 @@ def attempt(client: Client, path: str, headers: dict[str, str]) -> dict:
 
 
 # ---- processes and memory ----------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        for path in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                queue += [int(child) for child in path.read_text().split()]
-            except OSError:
-                continue
-    return found
 
 
 def memory(pid: int) -> dict:

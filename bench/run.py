@@ -170,17 +170,25 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for path in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue += [int(child) for child in path.read_text().split()]
+            except OSError:  # the thread or process ended meanwhile
+                continue
+    return found
+
+
 def resident_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants (gunicorn master, workers,
     query processes)."""
-    pids, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        pids.append(current)
-        for path in Path(f"/proc/{current}/task").glob("*/children"):
-            queue += [int(child) for child in path.read_text().split()]
     total_kb = 0
-    for each in pids:
+    for each in process_tree(pid):
         status = Path(f"/proc/{each}/status").read_text()
         total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
     return total_kb / 1024

@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from bench.run import GUNICORN, Load, fetch, free_port, stop, wrk  # noqa: E402
+from bench.run import GUNICORN, Load, fetch, free_port, process_tree, stop, wrk  # noqa: E402
 from opendata.sparql.examples import EXAMPLES  # noqa: E402
 
 SCHEMA = "https://schema.org/"
@@ -223,19 +223,6 @@ def context_switches(pid: int) -> int:
         except OSError:  # the thread ended meanwhile
             continue
         found += sum(int(line.split()[1]) for line in lines if "ctxt_switches:" in line)
-    return found
-
-
-def process_tree(pid: int) -> list[int]:
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        for path in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                queue += [int(child) for child in path.read_text().split()]
-            except OSError:  # the thread or process ended meanwhile
-                continue
     return found
 
 

@@ -82,12 +82,11 @@ def error_response(status: int, title: str, detail: str, gone: Gone | None = Non
     fmt = error_format()
     successor = gone.successor_uri() if gone else None
     if fmt is HTML:
-        key = f"error.{status}.explanation"
         body = render_template(
             "error.html",
             status=status,
             title=title,
-            explanation=gettext(key) if key in MESSAGES else None,
+            explanation=_message(f"error.{status}.explanation"),
             detail=detail,
             successor=gone.successor_path() if gone else None,
         )
@@ -119,8 +118,7 @@ def error_response(status: int, title: str, detail: str, gone: Gone | None = Non
 
 def http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    key = f"error.{status}"
-    title = gettext(key) if key in MESSAGES else error.name
+    title = _message(f"error.{status}") or error.name
     gone = error if isinstance(error, Gone) else None
     response = error_response(status, title, error.description or error.name, gone)
     # Keep what the exception says about retrying and allowed methods.
@@ -136,6 +134,12 @@ def unexpected_error(error: Exception) -> Response:
     # Logged with the traceback; the client learns nothing about the internals.
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return http_error(InternalServerError())
+
+
+def _message(key: str) -> str | None:
+    """The message of a composed key in the reader's language; None for a status that
+    has none."""
+    return gettext(key) if key in MESSAGES else None
 
 
 def _error_graph(status: int, title: str, detail: str) -> Graph:
